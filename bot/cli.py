@@ -1,0 +1,82 @@
+"""The `migo-bot` command line: builds the settings once and hands them to a subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.settings import Settings
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def _not_yet(name: str) -> Command:
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        print(f"migo-bot {name}: not yet available", file=sys.stderr)
+        return 2
+
+    return run
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="migo-bot", description="Migo onboarding bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "telegram", help="run the Telegram bot"
+    )
+    console = commands.add_parser("console", help="the same conversation in a terminal")
+    console.add_argument("--lang", choices=["es", "en"], default=None)
+    console.add_argument("--json", action="store_true", help="one JSON object per bot reply")
+    sandbox = commands.add_parser("sandbox", help="a local Leads API that honours the contract")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.add_argument("--redis", action="store_true", help="keep leads in REDIS_URL")
+    sandbox.add_argument("--token", default=None, help="the only bearer token accepted")
+    status = commands.add_parser("status", help="look an invitation code up, as support staff")
+    status.add_argument("code")
+    return parser
+
+
+def _command(name: str) -> Command:
+    """Import the subcommand lazily so `migo-bot console` never loads PTB, for instance."""
+    try:
+        if name == "sandbox":
+            from bot.sandbox import sandbox_command
+
+            return sandbox_command
+        if name == "console":
+            from bot.console import console_command
+
+            return console_command
+        if name == "telegram":
+            from bot.telegram import telegram_command
+
+            return telegram_command
+        if name == "status":
+            from bot.status import status_command
+
+            return status_command
+    except ImportError as error:
+        if error.name and error.name.startswith("bot."):
+            return _not_yet(name)
+        raise
+    return _not_yet(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `migo-bot` console script."""
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL at INFO; the URL of a status lookup carries a code.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return _command(args.command)(settings, args)
+    except KeyboardInterrupt:
+        return 130

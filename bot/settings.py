@@ -1,0 +1,67 @@
+"""Runtime configuration: one pydantic-settings class, built once by the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_LEADS_API_URL = "https://api.ali.app/rest"
+DEMO_PARTNER_SLUG = "migo-demo"
+
+
+class Settings(BaseSettings):
+    """Every variable the bot reads, with the defaults documented in the README."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    leads_api_url: str | None = None
+    leads_api_token: SecretStr | None = None
+    leads_merchant_id: str | None = None
+    leads_api_timeout_seconds: float = Field(default=10.0, gt=0)
+    partner_slug: str | None = None
+    tributax_partner_slug: str = "tributax"
+    deep_link_partners: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    redis_url: str | None = None
+    session_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    support_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_secret_token: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    default_language: Literal["es", "en"] = "es"
+    products_file: Path | None = None
+    status_rate_limit: int = Field(default=10, gt=0)
+    status_rate_window_seconds: int = Field(default=600, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("support_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("deep_link_partners", mode="before")
+    @classmethod
+    def _split_partners(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @property
+    def effective_leads_api_url(self) -> str:
+        """The Leads API base URL, falling back to the vendor's production URL."""
+        return (self.leads_api_url or DEFAULT_LEADS_API_URL).rstrip("/")
+
+    @property
+    def allowed_partners(self) -> set[str]:
+        """Partner slugs a deep link may select: the default partner and the listed ones."""
+        return {p for p in [self.partner_slug, *self.deep_link_partners] if p}
+
+
+def _split_csv(value: object) -> object:
+    """Accept `1,2,3` (the natural way to write a list in an env file) as well as a list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
