@@ -509,6 +509,7 @@ class _Turn:
         self.s.code = code
         self.s.submitting = False
         self.reset()
+        self.s.profile_first = self.s.profile_last = None
         self.s.code = code
         self.s.at = DONE
         self.say("submit-done", code=code)

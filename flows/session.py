@@ -29,7 +29,6 @@ class Session(BaseModel):
     at: str = ""
     answers: dict[str, Any] = Field(default_factory=dict)
     raw: dict[str, str] = Field(default_factory=dict)
-    history: list[str] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)
     confirming: Confirming | None = None
     pending: Any = None

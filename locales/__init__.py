@@ -26,7 +26,8 @@ class Catalog:
         resource = FluentResource(source)
         junk = [entry for entry in resource.body if isinstance(entry, ast.Junk)]
         if junk:
-            raise CatalogError(f"{lang}.ftl does not parse near: {(junk[0].content or "")[:60]!r}")
+            near = (junk[0].content or "")[:60]
+            raise CatalogError(f"{lang}.ftl does not parse near: {near!r}")
         self._bundle.add_resource(resource)
 
     def has(self, key: str) -> bool:
