@@ -1,0 +1,550 @@
+"""Session store: one conversation per chat, read-modify-write under a per-chat lock.
+
+Two implementations honour one contract: `RedisSessionStore` (shared by every bot replica)
+and `MemorySessionStore` (its in-process twin for the console, tests and local runs).
+Every key of a chat carries the hash tag `{<chat_id>}`, so the multi-key scripts and
+transactions below stay within one Redis Cluster slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# Names a chat's own bookkeeping uses; `set_value` may not take them.
+_SESSION = "session"
+_LOCK = "lock"
+_COMMITTED = "committed"
+_VALUES = "values"
+_RESERVED_NAMES = frozenset({_SESSION, _LOCK, _COMMITTED, _VALUES})
+
+_POLL_BASE_SECONDS = 0.002
+_POLL_CAP_SECONDS = 0.05
+_FORGET_ATTEMPTS = 10
+
+
+class StoreError(Exception):
+    """The session store failed."""
+
+
+class StoreUnavailable(StoreError):
+    """Redis is down, unreachable or too slow to answer."""
+
+
+class StoreBusy(StoreError):
+    """The chat's lock could not be had within the lock wait."""
+
+
+class LockLost(StoreError):
+    """Our lock expired before the write (someone may have taken it): nothing was written."""
+
+
+@dataclass
+class SessionSlot:
+    """The session as loaded; replace `data` to write it back, or set None to delete it."""
+
+    data: str | None
+
+
+class SessionStore(Protocol):
+    """What the transports need from a session store."""
+
+    def session(self, chat_id: int) -> AbstractAsyncContextManager[SessionSlot]:
+        """Lock the chat and load its session; write it back and unlock on normal exit."""
+        ...
+
+    async def peek(self, chat_id: int) -> str | None:
+        """Read the chat's session without locking."""
+        ...
+
+    async def get_value(self, chat_id: int, name: str) -> str | None:
+        """Read one named value of the chat."""
+        ...
+
+    async def set_value(
+        self, chat_id: int, name: str, value: str, ttl_seconds: int | None = None
+    ) -> None:
+        """Store one named value of the chat (None TTL: the session TTL)."""
+        ...
+
+    async def delete_value(self, chat_id: int, name: str) -> None:
+        """Delete one named value of the chat."""
+        ...
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """Delete the chat's session and every value of it."""
+        ...
+
+    async def hit_rate_limit(self, key: str, limit: int, window_seconds: int) -> bool:
+        """Count a hit in a fixed window; True when this hit is over the limit."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable when the store cannot be reached."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+def chat_key_prefix(chat_id: int) -> str:
+    """The prefix of every key of one chat, hash tag included."""
+    return f"onboarding:{{{chat_id}}}:"
+
+
+def session_key(chat_id: int) -> str:
+    """The key holding the chat's session JSON."""
+    return chat_key_prefix(chat_id) + _SESSION
+
+
+def lock_key(chat_id: int) -> str:
+    """The key holding the token of whoever holds the chat's lock."""
+    return chat_key_prefix(chat_id) + _LOCK
+
+
+def committed_key(chat_id: int) -> str:
+    """The key remembering the last committed lock token, so a retried commit is idempotent."""
+    return chat_key_prefix(chat_id) + _COMMITTED
+
+
+def values_index_key(chat_id: int) -> str:
+    """The set of the chat's value names, so forget_chat finds them without SCAN."""
+    return chat_key_prefix(chat_id) + _VALUES
+
+
+def value_key(chat_id: int, name: str) -> str:
+    """The key of one named value of the chat."""
+    if not name or name in _RESERVED_NAMES:
+        raise ValueError(f"not a usable value name: {name!r}")
+    return chat_key_prefix(chat_id) + name
+
+
+def rate_limit_key(key: str) -> str:
+    """The counter key of one rate limit, e.g. `status:<user_id>`."""
+    return f"ratelimit:{{{key}}}"
+
+
+def open_store(redis_url: str | None, *, ttl_seconds: int) -> SessionStore:
+    """The Redis store when a URL is configured, else the in-memory twin (with a warning)."""
+    if not redis_url:
+        logger.warning(
+            "REDIS_URL is not set: conversations live in this process's memory, are lost on "
+            "restart and are not shared between replicas"
+        )
+        return MemorySessionStore(ttl_seconds=ttl_seconds)
+    return RedisSessionStore.from_url(redis_url, ttl_seconds=ttl_seconds)
+
+
+def _check_rate_limit_args(limit: int, window_seconds: int) -> None:
+    if limit < 1 or window_seconds < 1:
+        raise ValueError("a rate limit needs limit >= 1 and window_seconds >= 1")
+
+
+class _ChatLocks:
+    """In-process FIFO locks per chat, dropped once nobody holds or awaits them."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int, wait_seconds: float) -> AsyncIterator[None]:
+        """Hold the chat's lock; StoreBusy when it is not ours within `wait_seconds`."""
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            try:
+                async with asyncio.timeout(wait_seconds):
+                    await lock.acquire()
+            except TimeoutError:
+                raise StoreBusy(f"chat {chat_id} stayed locked for {wait_seconds} s") from None
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            lock, users = self._locks[chat_id]
+            if users == 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+
+# Lua scripts. Each touches only keys of one chat, all passed in KEYS.
+
+# KEYS: lock, session. ARGV: token, lock ttl ms. Already holding our own token counts as
+# acquired, so a call retried after a lost reply does not wait for its own lock.
+_ACQUIRE = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  return {0, false}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {1, redis.call('GET', KEYS[2])}
+"""
+
+# KEYS: lock, session, committed. ARGV: token, lock ttl ms, session ttl ms[, data].
+# The committed marker lets a commit retried after a lost reply report success instead
+# of LockLost for a write that did happen.
+_COMMIT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  if ARGV[4] then
+    redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
+  else
+    redis.call('DEL', KEYS[2])
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if redis.call('GET', KEYS[3]) == ARGV[1] then
+  return 1
+end
+return 0
+"""
+
+# KEYS: lock. ARGV: token.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+# KEYS: value, values index. ARGV: value, ttl ms, name. The index outlives every value it
+# names, so forget_chat never misses one.
+_SET_VALUE = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 0
+"""
+
+# KEYS: session, committed, values index, value keys... ARGV: the names of those values.
+# Deletes nothing (returns 0) when the index names a value the caller did not pass, i.e.
+# one set since the caller read the index: the caller reads it again.
+_FORGET = """
+local passed = {}
+for _, name in ipairs(ARGV) do
+  passed[name] = true
+end
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if not passed[name] then
+    return 0
+  end
+end
+redis.call('DEL', unpack(KEYS))
+return 1
+"""
+
+# KEYS: counter. ARGV: window seconds.
+_HIT = """
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return hits
+"""
+
+
+def _text(value: object) -> str | None:
+    """A reply as text, whether or not the client decodes responses."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode()
+    raise StoreError(f"unexpected Redis reply type {type(value).__name__}")
+
+
+def _poll_delay(attempt: int) -> float:
+    """Exponential backoff with jitter, so replicas waiting for one chat do not beat in step."""
+    ceiling = min(_POLL_CAP_SECONDS, _POLL_BASE_SECONDS * 2.0 ** min(attempt, 10))
+    return ceiling * random.uniform(0.5, 1.0)
+
+
+class RedisSessionStore:
+    """The session store every replica shares; takes ownership of the client."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        ttl_seconds: int,
+        lock_ttl_seconds: float = 30,
+        lock_wait_seconds: float = 10,
+        call_timeout_seconds: float = 7,
+    ) -> None:
+        self._client = client
+        self._call_timeout = call_timeout_seconds
+        self._ttl_ms = ttl_seconds * 1000
+        self._lock_ttl_ms = max(1, round(lock_ttl_seconds * 1000))
+        self._lock_wait = lock_wait_seconds
+        self._locks = _ChatLocks()
+        self._acquire_script = client.register_script(_ACQUIRE)
+        self._commit_script = client.register_script(_COMMIT)
+        self._release_script = client.register_script(_RELEASE)
+        self._set_value_script = client.register_script(_SET_VALUE)
+        self._forget_script = client.register_script(_FORGET)
+        self._hit_script = client.register_script(_HIT)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        ttl_seconds: int,
+        lock_ttl_seconds: float = 30,
+        lock_wait_seconds: float = 10,
+        connect_timeout_seconds: float = 2.0,
+        timeout_seconds: float = 5.0,
+    ) -> RedisSessionStore:
+        """A store on its own connection pool, with timeouts and retries on transient errors."""
+        # Retries nest (per connect and per command), so one overall budget per call keeps
+        # a hung Redis from stalling an update for a multiple of the socket timeouts.
+        client = aioredis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=connect_timeout_seconds,
+            socket_timeout=timeout_seconds,
+            health_check_interval=30,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
+        )
+        return cls(
+            client,
+            ttl_seconds=ttl_seconds,
+            lock_ttl_seconds=lock_ttl_seconds,
+            lock_wait_seconds=lock_wait_seconds,
+            call_timeout_seconds=connect_timeout_seconds + timeout_seconds,
+        )
+
+    @asynccontextmanager
+    async def _redis(self) -> AsyncIterator[None]:
+        """Bound one Redis call in time and turn redis-py exceptions into the store's own."""
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                yield
+        except TimeoutError as exc:
+            raise StoreUnavailable(f"Redis did not answer within {self._call_timeout} s") from exc
+        except (RedisConnectionError, RedisTimeoutError, ReadOnlyError) as exc:
+            raise StoreUnavailable(f"Redis is unavailable ({type(exc).__name__})") from exc
+        except RedisError as exc:
+            raise StoreError(f"Redis command failed ({type(exc).__name__})") from exc
+
+    @asynccontextmanager
+    async def session(self, chat_id: int) -> AsyncIterator[SessionSlot]:
+        """Lock the chat and load its session; write it back and unlock in one round trip."""
+        deadline = time.monotonic() + self._lock_wait
+        # Waiters of this process queue here in arrival order instead of polling Redis.
+        async with self._locks.hold(chat_id, self._lock_wait):
+            token = secrets.token_hex(16)
+            slot = SessionSlot(await self._acquire(chat_id, token, deadline))
+            try:
+                yield slot
+            except BaseException:
+                await self._release(chat_id, token)
+                raise
+            await self._commit(chat_id, token, slot.data)
+
+    async def _acquire(self, chat_id: int, token: str, deadline: float) -> str | None:
+        keys = [lock_key(chat_id), session_key(chat_id)]
+        attempt = 0
+        while True:
+            async with self._redis():
+                acquired, data = await self._acquire_script(
+                    keys=keys, args=[token, self._lock_ttl_ms]
+                )
+            if acquired:
+                return _text(data)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StoreBusy(f"chat {chat_id} stayed locked for {self._lock_wait} s")
+            await asyncio.sleep(min(remaining, _poll_delay(attempt)))
+            attempt += 1
+
+    async def _commit(self, chat_id: int, token: str, data: str | None) -> None:
+        keys = [lock_key(chat_id), session_key(chat_id), committed_key(chat_id)]
+        args: list[str | int] = [token, self._lock_ttl_ms, self._ttl_ms]
+        if data is not None:
+            args.append(data)
+        async with self._redis():
+            applied = await self._commit_script(keys=keys, args=args)
+        if not applied:
+            raise LockLost(f"the lock of chat {chat_id} expired before the write")
+
+    async def _release(self, chat_id: int, token: str) -> None:
+        try:
+            async with self._redis():
+                await self._release_script(keys=[lock_key(chat_id)], args=[token])
+        except StoreError:
+            # The caller's own exception is the one to report; the lock expires by itself.
+            logger.warning(
+                "could not release the lock of chat %s; it expires within %s ms",
+                chat_id,
+                self._lock_ttl_ms,
+            )
+
+    async def peek(self, chat_id: int) -> str | None:
+        """Read the chat's session without locking."""
+        async with self._redis():
+            return _text(await self._client.get(session_key(chat_id)))
+
+    async def get_value(self, chat_id: int, name: str) -> str | None:
+        """Read one named value of the chat."""
+        async with self._redis():
+            return _text(await self._client.get(value_key(chat_id, name)))
+
+    async def set_value(
+        self, chat_id: int, name: str, value: str, ttl_seconds: int | None = None
+    ) -> None:
+        """Store one named value of the chat (None TTL: the session TTL)."""
+        ttl_ms = self._ttl_ms if ttl_seconds is None else ttl_seconds * 1000
+        keys = [value_key(chat_id, name), values_index_key(chat_id)]
+        async with self._redis():
+            await self._set_value_script(keys=keys, args=[value, ttl_ms, name])
+
+    async def delete_value(self, chat_id: int, name: str) -> None:
+        """Delete one named value of the chat."""
+        key = value_key(chat_id, name)
+        async with self._redis(), self._client.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.srem(values_index_key(chat_id), name)
+            await pipe.execute()
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """Delete the chat's session and values (not its lock: safe inside `session()`)."""
+        index = values_index_key(chat_id)
+        fixed = [session_key(chat_id), committed_key(chat_id), index]
+        for _ in range(_FORGET_ATTEMPTS):
+            async with self._redis():
+                names = [_text(name) or "" for name in await self._client.smembers(index)]
+                values = [value_key(chat_id, name) for name in names]
+                if await self._forget_script(keys=fixed + values, args=names):
+                    return
+        raise StoreBusy(f"the values of chat {chat_id} kept changing while being forgotten")
+
+    async def hit_rate_limit(self, key: str, limit: int, window_seconds: int) -> bool:
+        """Count a hit in a fixed window; True when this hit is over the limit."""
+        _check_rate_limit_args(limit, window_seconds)
+        async with self._redis():
+            hits = await self._hit_script(keys=[rate_limit_key(key)], args=[window_seconds])
+        return int(hits) > limit
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable when Redis does not answer."""
+        async with self._redis():
+            await self._client.ping()
+
+    async def aclose(self) -> None:
+        """Close the client and its connection pool."""
+        await self._client.aclose()
+
+
+@dataclass
+class _Entry:
+    value: str
+    expires_at: float
+
+
+class MemorySessionStore:
+    """The in-process twin: same contract, keys and TTLs (expired lazily by `clock`)."""
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: int,
+        clock: Callable[[], float] = time.monotonic,
+        lock_wait_seconds: float = 10,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock_wait = lock_wait_seconds
+        self._locks = _ChatLocks()
+        self._chats: dict[int, dict[str, _Entry]] = {}
+        self._hits: dict[str, tuple[int, float]] = {}
+
+    @asynccontextmanager
+    async def session(self, chat_id: int) -> AsyncIterator[SessionSlot]:
+        """Lock the chat and load its session; write it back and unlock on normal exit."""
+        async with self._locks.hold(chat_id, self._lock_wait):
+            slot = SessionSlot(self._get(chat_id, session_key(chat_id)))
+            yield slot
+            self._put(chat_id, session_key(chat_id), slot.data, self._ttl)
+
+    def _get(self, chat_id: int, key: str) -> str | None:
+        entry = self._chats.get(chat_id, {}).get(key)
+        if entry is None:
+            return None
+        if entry.expires_at <= self._clock():
+            self._drop(chat_id, key)
+            return None
+        return entry.value
+
+    def _put(self, chat_id: int, key: str, value: str | None, ttl_seconds: int) -> None:
+        if value is None:
+            self._drop(chat_id, key)
+        else:
+            entry = _Entry(value, self._clock() + ttl_seconds)
+            self._chats.setdefault(chat_id, {})[key] = entry
+
+    def _drop(self, chat_id: int, key: str) -> None:
+        entries = self._chats.get(chat_id, {})
+        entries.pop(key, None)
+        if not entries:
+            self._chats.pop(chat_id, None)
+
+    async def peek(self, chat_id: int) -> str | None:
+        """Read the chat's session without locking."""
+        return self._get(chat_id, session_key(chat_id))
+
+    async def get_value(self, chat_id: int, name: str) -> str | None:
+        """Read one named value of the chat."""
+        return self._get(chat_id, value_key(chat_id, name))
+
+    async def set_value(
+        self, chat_id: int, name: str, value: str, ttl_seconds: int | None = None
+    ) -> None:
+        """Store one named value of the chat (None TTL: the session TTL)."""
+        ttl = self._ttl if ttl_seconds is None else ttl_seconds
+        self._put(chat_id, value_key(chat_id, name), value, ttl)
+
+    async def delete_value(self, chat_id: int, name: str) -> None:
+        """Delete one named value of the chat."""
+        self._drop(chat_id, value_key(chat_id, name))
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """Delete the chat's session and values (not its lock: safe inside `session()`)."""
+        self._chats.pop(chat_id, None)
+
+    async def hit_rate_limit(self, key: str, limit: int, window_seconds: int) -> bool:
+        """Count a hit in a fixed window; True when this hit is over the limit."""
+        _check_rate_limit_args(limit, window_seconds)
+        now = self._clock()
+        hits, window_end = self._hits.get(key, (0, now + window_seconds))
+        if window_end <= now:
+            hits, window_end = 0, now + window_seconds
+        self._hits[key] = (hits + 1, window_end)
+        return hits + 1 > limit
+
+    async def ping(self) -> None:
+        """Memory is always reachable."""
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
