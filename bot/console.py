@@ -131,7 +131,13 @@ class _Console:
         turn = await self.conversations.handle(CONSOLE_CHAT_ID, event, self.origin)
         if turn.session is not None:
             self.lang = turn.session.lang
-        for reply in turn.replies:
+        self.show_all(turn.replies)
+        if turn.request is not None:
+            done = await self.conversations.complete(CONSOLE_CHAT_ID, turn.request, self.origin)
+            self.show_all(done.replies)
+
+    def show_all(self, replies: list[Reply]) -> None:
+        for reply in replies:
             self.show(reply)
             if reply.binding is not None:
                 self.keyboard = reply

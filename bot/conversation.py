@@ -13,11 +13,13 @@ from bot.store import SessionStore
 from bot.submit import submit
 from flows.catalogue import Catalogue
 from flows.engine import advance
-from flows.events import Event, Output, Reply, SubmitRequest
+from flows.events import Event, Output, Reply, SubmitRequest, Submitted
 from flows.session import Language, Session, SessionOutdated, load_session, new_session
 from flows.steps import FlowContext
 
 _log = logging.getLogger(__name__)
+# The stored value that links a chat to the invitation code it obtained (for a bare /status).
+CODE_VALUE = "code"
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,12 @@ class Origin:
 
 @dataclass
 class Turn:
-    """What one event produced: the session after it and the replies to show, in order."""
+    """What one event produced: the session after it, the replies, and a submission to make."""
 
     session: Session | None
     replies: list[Reply]
+    before: str = ""
+    request: SubmitRequest | None = None
     duplicate: bool = False
 
 
@@ -66,26 +70,44 @@ class Conversations:
     async def handle(
         self, chat_id: int, event: Event, origin: Origin, *, update_id: int | None = None
     ) -> Turn:
-        """Apply an event; perform a submission it asks for; return everything to show."""
+        """Apply an event under the chat's lock; a submission it asks for is left to `complete`."""
         replies: list[Reply] = []
         async with self.store.session(chat_id) as slot:
             session = self._load(slot.data, origin, replies)
+            before = session.at
             if update_id is not None and update_id <= session.last_update:
-                return Turn(session, [], duplicate=True)
+                return Turn(session, [], before=before, duplicate=True)
             if update_id is not None:
                 session.last_update = update_id
             session, outputs = advance(session, event, self.context())
             slot.data = session.dump() if session.at else None
         request = _collect(outputs, replies)
-        while request is not None:
-            outcome = await submit(self.leads, request)
-            _log.info("chat %s submission outcome %s", chat_id, type(outcome).__name__)
-            async with self.store.session(chat_id) as slot:
-                session = self._load(slot.data, origin, replies)
-                session, outputs = advance(session, outcome, self.context())
-                slot.data = session.dump() if session.at else None
-            request = _collect(outputs, replies)
-        return Turn(session if session.at else None, replies)
+        return Turn(session if session.at else None, replies, before=before, request=request)
+
+    async def complete(self, chat_id: int, request: SubmitRequest, origin: Origin) -> Turn:
+        """Send the lead (outside the lock, so the chat stays responsive) and apply the outcome."""
+        outcome = await submit(self.leads, request)
+        _log.info("chat %s submission outcome %s", chat_id, type(outcome).__name__)
+        if isinstance(outcome, Submitted):
+            await self.store.set_value(chat_id, CODE_VALUE, outcome.code)
+        replies: list[Reply] = []
+        async with self.store.session(chat_id) as slot:
+            session = self._load(slot.data, origin, replies)
+            before = session.at
+            session, outputs = advance(session, outcome, self.context())
+            slot.data = session.dump() if session.at else None
+        _collect(outputs, replies)
+        return Turn(session, replies, before=before)
+
+    async def run(
+        self, chat_id: int, event: Event, origin: Origin, *, update_id: int | None = None
+    ) -> list[Reply]:
+        """`handle` then `complete`, for callers that show everything at the end (console)."""
+        turn = await self.handle(chat_id, event, origin, update_id=update_id)
+        replies = turn.replies
+        if turn.request is not None:
+            replies = replies + (await self.complete(chat_id, turn.request, origin)).replies
+        return replies
 
     async def current(self, chat_id: int) -> Session | None:
         """The stored session of a chat, read without locking (None when absent or unreadable)."""

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import gettext
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cache
 from typing import Any
-
-import pycountry
 
 from flows import validators as v
 from flows.catalogue import Catalogue
@@ -178,19 +174,8 @@ def _payment_methods(session: Session, ctx: FlowContext) -> Sequence[Option]:
     return [Option(m.slug, label=getattr(m, session.lang)) for m in ctx.catalogue.payment_methods]
 
 
-@cache
-def currency_label(code: str, lang: str) -> str:
-    """'Quetzal (GTQ)': the ISO 4217 name, in Spanish from pycountry's own translations."""
-    currency = pycountry.currencies.get(alpha_3=code)
-    name = str(currency.name) if currency else code
-    if lang == "es":
-        spanish = gettext.translation("iso4217", pycountry.LOCALES_DIR, ["es"], fallback=True)
-        name = spanish.gettext(name)
-    return f"{name} ({code})"
-
-
 def _currencies(session: Session, ctx: FlowContext) -> Sequence[Option]:
-    return [Option(c, label=currency_label(c, session.lang)) for c in ctx.catalogue.currencies]
+    return [Option(c, label=v.currency_label(c, session.lang)) for c in ctx.catalogue.currencies]
 
 
 def _departments(_s: Session, _c: FlowContext) -> Sequence[Option]:

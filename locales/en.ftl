@@ -231,3 +231,33 @@ sdk-invalid-choice = That option isn't on the list.
 location-administrativeAreaLevel1-invalid-unknown = I couldn't find that department.
 currencies-invalid-choice = That currency isn't on the list.
 currencies-invalid-none = Choose at least one currency.
+
+## Telegram
+
+edited-message = I saw you edited a message, but edited answers don't count. To change an answer, use /summary and then "Change an answer".
+group-private-only = Registration happens in a private chat with me, to protect your data. Write to me directly; here I only answer /status CODE.
+error-generic = Something went wrong on our side. Your answers are saved; please try again in a moment.
+error-unavailable = The service is unavailable right now. Your answers are saved; please try again in a few minutes.
+btn-copy-code = 📋 Copy code
+cmd-start = Start or continue your registration
+cmd-back = Go back to the previous question
+cmd-skip = Skip an optional question
+cmd-summary = See my answers
+cmd-language = Cambiar idioma (español)
+cmd-help = Help with the current question
+cmd-cancel = Cancel and delete my answers
+cmd-restart = Start over
+cmd-status = Check an invitation code
+
+## Code lookups
+
+status-usage = To check a code, type /status followed by the code, for example: /status 25DC4D1
+status-invalid-code = That doesn't look like an invitation code: it has 4 to 16 letters and digits, for example 25DC4D1.
+status-not-found = We found no registration with the code { $code }. Please check it is typed correctly.
+status-unavailable = We couldn't check the code right now. Please try again in a few minutes.
+status-rate-limited = You've made many lookups in a row. Please wait a few minutes and try again.
+status-header = Invitation code { $code }
+status-offer = Your message seems to contain an invitation code ({ $code }). Would you like to check it?
+btn-status = 🔎 Check { $code }
+field-createdAt = Registration date
+field-partner = Partner

@@ -231,3 +231,33 @@ sdk-invalid-choice = Esa opción no está en la lista.
 location-administrativeAreaLevel1-invalid-unknown = No encontré ese departamento.
 currencies-invalid-choice = Esa moneda no está en la lista.
 currencies-invalid-none = Elija al menos una moneda.
+
+## Telegram
+
+edited-message = Vi que editó un mensaje, pero las respuestas editadas no cuentan. Para cambiar una respuesta use /summary y luego «Corregir un dato».
+group-private-only = El registro se hace en un chat privado conmigo, para proteger sus datos. Escríbame directamente; aquí solo respondo /status CÓDIGO.
+error-generic = Algo salió mal de nuestro lado. Sus respuestas están guardadas; intente de nuevo en un momento.
+error-unavailable = El servicio no está disponible en este momento. Sus respuestas están guardadas; intente de nuevo en unos minutos.
+btn-copy-code = 📋 Copiar código
+cmd-start = Empezar o continuar el registro
+cmd-back = Volver a la pregunta anterior
+cmd-skip = Omitir una pregunta opcional
+cmd-summary = Ver mis respuestas
+cmd-language = Cambiar de idioma (English)
+cmd-help = Ayuda con la pregunta actual
+cmd-cancel = Cancelar y borrar mis respuestas
+cmd-restart = Empezar de nuevo
+cmd-status = Consultar un código de invitación
+
+## Consulta de códigos
+
+status-usage = Para consultar un código escriba /status seguido del código, por ejemplo: /status 25DC4D1
+status-invalid-code = Eso no parece un código de invitación: tiene de 4 a 16 letras y números, por ejemplo 25DC4D1.
+status-not-found = No encontramos ningún registro con el código { $code }. Revise que esté bien escrito.
+status-unavailable = No pudimos consultar el código en este momento. Intente de nuevo en unos minutos.
+status-rate-limited = Ha hecho muchas consultas seguidas. Espere unos minutos y vuelva a intentarlo.
+status-header = Código de invitación { $code }
+status-offer = Su mensaje parece tener un código de invitación ({ $code }). ¿Quiere consultarlo?
+btn-status = 🔎 Consultar { $code }
+field-createdAt = Fecha de registro
+field-partner = Socio

@@ -1,0 +1,500 @@
+"""`migo-bot telegram`: the conversation on Telegram with python-telegram-bot 22.
+
+The transport only translates: an Update becomes an Event for the shared Conversations
+service, and each Reply becomes Bot API calls. Flow state never lives in PTB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from telegram import (
+    Bot,
+    BotCommand,
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.conversation import CODE_VALUE, Conversations, Origin, Turn
+from bot.deeplink import parse_payload
+from bot.leads_api import InvalidCode, LeadsApiClient, LeadsApiError, build_http_client
+from bot.leads_api import normalize_code as read_code
+from bot.render import HTML, button_text, replies_text
+from bot.settings import Settings
+from bot.status import render_status
+from bot.store import SessionStore, StoreError, open_store
+from flows.catalogue import Catalogue, load_catalogue
+from flows.display import show_phone
+from flows.events import COMMANDS, Command, Contact, Event, Pick, Reply, Start, Text, Unsupported
+from flows.session import Language
+from locales import catalog
+
+_log = logging.getLogger(__name__)
+
+TELEGRAM_LIMIT = 4096
+# Room for the HTML markup, which Telegram does not count but we do when splitting.
+CHUNK = 3800
+MENU = ("start", "back", "skip", "summary", "language", "help", "cancel", "restart", "status")
+STATUS_PREFIX = "s:"
+# An invitation code as people paste it: 7 characters mixing letters and digits.
+CODE_IN_TEXT = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{7}\b")
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the bot until stopped: long polling, or webhook when WEBHOOK_URL is set."""
+    if settings.telegram_bot_token is None:
+        print("migo-bot telegram: TELEGRAM_BOT_TOKEN is not set", flush=True)
+        return 2
+    application = build_application(settings)
+    updates = ["message", "edited_message", "callback_query"]
+    if settings.webhook_url:
+        secret = settings.webhook_secret_token
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=updates,
+        )
+    else:
+        application.run_polling(allowed_updates=updates, poll_interval=0.0)
+    return 0
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """The PTB Application with every handler wired to one TelegramTransport."""
+    assert settings.telegram_bot_token is not None
+    transport = TelegramTransport(settings)
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+        .post_init(transport.startup)
+        .post_shutdown(transport.shutdown)
+        .build()
+    )
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("status", transport.on_status))
+    application.add_handler(CommandHandler("start", transport.on_start, filters=private))
+    application.add_handler(CommandHandler(list(COMMANDS), transport.on_command, filters=private))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, transport.on_edited))
+    application.add_handler(CallbackQueryHandler(transport.on_button))
+    application.add_handler(MessageHandler(private & filters.CONTACT, transport.on_contact))
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, transport.on_text)
+    )
+    application.add_handler(MessageHandler(private & ~filters.TEXT, transport.on_unsupported))
+    application.add_handler(MessageHandler(filters.COMMAND, transport.on_group_command))
+    application.add_error_handler(transport.on_error)
+    return application
+
+
+@dataclass
+class _Services:
+    store: SessionStore
+    http: httpx.AsyncClient
+    leads: LeadsApiClient
+    conversations: Conversations
+
+
+class TelegramTransport:
+    """Handlers (each a few lines) and the translation of replies into Bot API calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalogue: Catalogue = load_catalogue(settings.products_file)
+        self._services: _Services | None = None
+        self._bot: Bot | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def startup(self, application: Application) -> None:  # type: ignore[type-arg]
+        settings = self.settings
+        store = open_store(settings.redis_url, ttl_seconds=settings.session_ttl_seconds)
+        http = build_http_client(settings)
+        leads = LeadsApiClient(
+            http, settings.leads_api_token, tributax_partner_slug=settings.tributax_partner_slug
+        )
+        conversations = Conversations(
+            store, leads, catalogue=self.catalogue, tributax_partner=settings.tributax_partner_slug
+        )
+        self._services = _Services(store, http, leads, conversations)
+        self._bot = application.bot
+        await self._register_commands(application)
+        _log.info(
+            "migo-bot telegram started: mode=%s store=%s leads_api=%s",
+            "webhook" if settings.webhook_url else "polling",
+            "redis" if settings.redis_url else "memory",
+            _without_credentials(settings.effective_leads_api_url),
+        )
+
+    async def shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
+        if self._services is not None:
+            await self._services.http.aclose()
+            await self._services.store.aclose()
+
+    async def _register_commands(self, application: Application) -> None:  # type: ignore[type-arg]
+        for lang in ("es", "en"):
+            commands = [BotCommand(name, catalog(lang).render(f"cmd-{name}")) for name in MENU]
+            await application.bot.set_my_commands(commands, language_code=lang)
+            if lang == self.settings.default_language:
+                await application.bot.set_my_commands(commands)
+
+    @property
+    def services(self) -> _Services:
+        assert self._services is not None, "the application has not started"
+        return self._services
+
+    # ---- handlers ----------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, context: Context) -> None:
+        payload = context.args[0] if context.args else None
+        await self.run(update, Start(), payload=payload)
+
+    async def on_command(self, update: Update, context: Context) -> None:
+        name = _command_name(update)
+        await self.run(update, Command(name, " ".join(context.args or [])))
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        message = _message(update)
+        if await self.offer_lookup(update, message):
+            return
+        await self.run(update, Text(message.text or ""))
+
+    async def on_contact(self, update: Update, context: Context) -> None:
+        contact = _message(update).contact
+        assert contact is not None and update.effective_user is not None
+        own = contact.user_id == update.effective_user.id
+        await self.run(update, Contact(contact.phone_number, own))
+
+    async def on_unsupported(self, update: Update, context: Context) -> None:
+        await self.run(update, Unsupported(_media_kind(_message(update))))
+
+    async def on_edited(self, update: Update, context: Context) -> None:
+        if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+            await self.say(update, "edited-message")
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        data = query.data or ""
+        if data.startswith(STATUS_PREFIX):
+            await query.answer()
+            await self.lookup(update, data.removeprefix(STATUS_PREFIX))
+            return
+        binding, _, index = data.rpartition(":")
+        event = Pick(binding, int(index)) if index.isdigit() and binding else Pick("", -1)
+        await self.run(update, event)
+
+    async def on_status(self, update: Update, context: Context) -> None:
+        if context.args:
+            await self.lookup(update, context.args[0])
+            return
+        chat = update.effective_chat
+        code = await self.services.store.get_value(chat.id, CODE_VALUE) if chat else None
+        await (self.lookup(update, code) if code else self.say(update, "status-usage"))
+
+    async def on_group_command(self, update: Update, context: Context) -> None:
+        if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
+            await self.say(update, "group-private-only")
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log without personal data; tell the prospect their answers are safe."""
+        error = context.error
+        chat = update.effective_chat if isinstance(update, Update) else None
+        _log.error(
+            "handler failed for chat %s: %s",
+            chat.id if chat else "-",
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error and _ours(error) else None,
+        )
+        if isinstance(update, Update) and chat is not None:
+            unavailable = isinstance(error, StoreError)
+            try:
+                await self.say(update, "error-unavailable" if unavailable else "error-generic")
+            except TelegramError as failure:
+                _log.warning("could not tell chat %s: %s", chat.id, type(failure).__name__)
+
+    # ---- running the conversation ------------------------------------------------------------
+
+    async def run(self, update: Update, event: Event, *, payload: str | None = None) -> None:
+        """Feed an event to the conversation and show what it answers."""
+        chat = update.effective_chat
+        assert chat is not None
+        origin = self.origin(update, payload)
+        conversations = self.services.conversations
+        turn = await conversations.handle(chat.id, event, origin, update_id=update.update_id)
+        lang = turn.session.lang if turn.session else origin.lang
+        await self.show(update, turn, lang)
+        if turn.request is not None:
+            done = await conversations.complete(chat.id, turn.request, origin)
+            await self.send(chat.id, done.replies, lang)
+
+    def origin(self, update: Update, payload: str | None) -> Origin:
+        """Language, partner, merchant and profile a new conversation starts from."""
+        user = update.effective_user
+        link = parse_payload(payload, self.settings.allowed_partners)
+        profile = {}
+        if user is not None:
+            profile = {"profile_first": user.first_name, "profile_last": user.last_name}
+        return Origin(
+            lang=self.guess_language(update),
+            partner=link.partner or self.settings.partner_slug or "",
+            merchant=link.merchant or self.settings.leads_merchant_id,
+            profile=profile,
+        )
+
+    def guess_language(self, update: Update) -> Language:
+        code = (update.effective_user.language_code or "") if update.effective_user else ""
+        if code.lower().startswith("es"):
+            return "es"
+        if code.lower().startswith("en"):
+            return "en"
+        return self.settings.default_language
+
+    async def show(self, update: Update, turn: Turn, lang: Language) -> None:
+        """Answer the tap (if any), mark the tapped question answered, send the replies."""
+        query = update.callback_query
+        chat = update.effective_chat
+        assert chat is not None
+        replies = turn.replies
+        if query is not None:
+            if turn.duplicate or (len(replies) == 1 and replies[0].key == "stale-button"):
+                await query.answer(catalog(lang).render("stale-button"))
+                return
+            await query.answer()
+            if len(replies) == 1 and replies[0].in_place:
+                await _quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
+                return
+            await self.mark_answered(query.message, query.data or "", lang)
+        if turn.duplicate or not replies:
+            return
+        if turn.before == "phone" and (turn.session is None or turn.session.at != "phone"):
+            await self.remove_contact_keyboard(chat.id, turn, lang)
+        await self.send(chat.id, replies, lang)
+
+    async def mark_answered(self, message: object, data: str, lang: Language) -> None:
+        """Show what was tapped under the question and drop its buttons."""
+        if not isinstance(message, Message) or message.reply_markup is None:
+            return
+        tapped = next(
+            (
+                button.text
+                for row in message.reply_markup.inline_keyboard
+                for button in row
+                if button.callback_data == data
+            ),
+            None,
+        )
+        if tapped is None or not message.text:
+            return
+        answer = HTML.escape(catalog(lang).render("answered", {"answer": tapped}))
+        text = f"{message.text_html}\n\n<i>{answer}</i>"
+        if len(text) < TELEGRAM_LIMIT:
+            await _quietly(message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None))
+
+    async def remove_contact_keyboard(self, chat_id: int, turn: Turn, lang: Language) -> None:
+        """The share-my-number keyboard goes away once the phone step is left."""
+        phone = turn.session.answers.get("phone") if turn.session else None
+        text = catalog(lang).render("answered", {"answer": show_phone(phone) if phone else "✔"})
+        bot = self.bot
+        await bot.send_message(chat_id, HTML.escape(text), reply_markup=ReplyKeyboardRemove())
+
+    async def send(self, chat_id: int, replies: list[Reply], lang: Language) -> None:
+        """One message for the replies of one turn (split if long), keyboard on the last part."""
+        if not replies:
+            return
+        text = replies_text(replies, lang, HTML)
+        markup = self.markup(replies, lang)
+        chunks = _split(text)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            await self.bot.send_message(
+                chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+            )
+
+    def markup(
+        self, replies: list[Reply], lang: Language
+    ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+        screen = next((r for r in reversed(replies) if r.binding is not None), None)
+        done = next((r for r in replies if r.key == "submit-done"), None)
+        if done is not None:
+            code = str(done.args["code"])
+            copy = catalog(lang).render("btn-copy-code")
+            return InlineKeyboardMarkup(
+                [[InlineKeyboardButton(copy, copy_text=CopyTextButton(code))]]
+            )
+        if screen is None:
+            return None
+        if screen.contact:
+            share = KeyboardButton(catalog(lang).render("btn-share-phone"), request_contact=True)
+            return ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
+        return self.inline(screen, lang)
+
+    def inline(self, reply: Reply, lang: Language) -> InlineKeyboardMarkup | None:
+        """Buttons two to a row; callback data is `<session>.<keyboard>:<index>` (≈15 bytes)."""
+        if not reply.buttons or reply.binding is None:
+            return None
+        buttons = [
+            InlineKeyboardButton(button_text(b, lang), callback_data=f"{reply.binding}:{i}")
+            for i, b in enumerate(reply.buttons)
+        ]
+        return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+    # ---- status ------------------------------------------------------------------------------
+
+    async def lookup(self, update: Update, text: str) -> None:
+        """Resolve a code; staff see the masked full record, others only public facts."""
+        user = update.effective_user
+        lang = self.guess_language(update)
+        try:
+            code = read_code(text)
+        except InvalidCode:
+            await self.say(update, "status-invalid-code")
+            return
+        limited = await self.services.store.hit_rate_limit(
+            f"status:{user.id if user else 0}",
+            self.settings.status_rate_limit,
+            self.settings.status_rate_window_seconds,
+        )
+        if limited:
+            await self.say(update, "status-rate-limited")
+            return
+        try:
+            record = await self.services.leads.get_lead(code)
+        except LeadsApiError as error:
+            _log.warning("status lookup failed: %s", type(error).__name__)
+            await self.say(update, "status-unavailable")
+            return
+        if record is None:
+            await self.say(update, "status-not-found", code=code)
+            return
+        staff = user is not None and user.id in self.settings.support_user_ids
+        text = render_status(record, lang, full=staff, catalogue=self.catalogue, markup=HTML)
+        assert update.effective_chat is not None
+        for chunk in _split(text):
+            await self.bot.send_message(update.effective_chat.id, chunk, parse_mode=ParseMode.HTML)
+
+    async def offer_lookup(self, update: Update, message: Message) -> bool:
+        """A forwarded message (or one after onboarding) with a code gets a lookup button."""
+        match = CODE_IN_TEXT.search((message.text or "").upper())
+        if match is None:
+            return False
+        if message.forward_origin is None:
+            session = await self.services.conversations.current(message.chat.id)
+            if session is not None and session.at not in ("", "done"):
+                return False
+        code = match.group(0)
+        lang = self.guess_language(update)
+        button = InlineKeyboardButton(
+            catalog(lang).render("btn-status", {"code": code}),
+            callback_data=f"{STATUS_PREFIX}{code}",
+        )
+        await message.reply_text(
+            HTML.escape(catalog(lang).render("status-offer", {"code": code})),
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup([[button]]),
+        )
+        return True
+
+    # ---- small helpers -----------------------------------------------------------------------
+
+    @property
+    def bot(self) -> Bot:
+        assert self._bot is not None, "the application has not started"
+        return self._bot
+
+    async def say(self, update: Update, key: str, **args: object) -> None:
+        """A single catalog message to the chat of an update."""
+        assert update.effective_chat is not None
+        text = HTML.escape(catalog(self.guess_language(update)).render(key, dict(args)))
+        await update.get_bot().send_message(
+            update.effective_chat.id, text, parse_mode=ParseMode.HTML
+        )
+
+
+def _command_name(update: Update) -> str:
+    text = _message(update).text or "/"
+    return text.split()[0][1:].split("@")[0].lower()
+
+
+def _message(update: Update) -> Message:
+    assert update.effective_message is not None
+    return update.effective_message
+
+
+def _media_kind(message: Message) -> str:
+    for kind in ("photo", "sticker", "voice", "video", "document", "location", "audio"):
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+def _split(text: str, size: int = CHUNK) -> list[str]:
+    """Split at line breaks so no part passes Telegram's limit and no HTML tag is cut."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            chunks.append(current) if current else None
+            current = ""
+            chunks.append(line[:size])
+            line = line[size:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > size:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+async def _quietly(call: object) -> None:
+    """Edits that Telegram refuses as pointless ("not modified", "not found") are harmless."""
+    try:
+        await call  # type: ignore[misc]
+    except BadRequest as error:
+        _log.debug("edit refused: %s", error.message)
+    except Forbidden:
+        _log.info("the prospect blocked the bot")
+
+
+def _ours(error: BaseException) -> bool:
+    """Only our own bugs deserve a traceback; Telegram and store errors are expected events."""
+    return not isinstance(error, TelegramError | StoreError)
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
