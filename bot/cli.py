@@ -23,9 +23,7 @@ def _not_yet(name: str) -> Command:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="migo-bot", description="Migo onboarding bot")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "telegram", help="run the Telegram bot"
-    )
+    commands.add_parser("telegram", help="run the Telegram bot")
     console = commands.add_parser("console", help="the same conversation in a terminal")
     console.add_argument("--lang", choices=["es", "en"], default=None)
     console.add_argument("--json", action="store_true", help="one JSON object per bot reply")

@@ -15,7 +15,10 @@ DEMO_PARTNER_SLUG = "migo-demo"
 class Settings(BaseSettings):
     """Every variable the bot reads, with the defaults documented in the README."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Empty variables (as in .env.example) mean "not set", so defaults apply.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
