@@ -152,6 +152,9 @@ class _Turn:
         action = button.action
         if action == "answer":
             self.answer_value(self.current_step(), button.value)
+        elif action == "default":
+            # Defaults can come from the prospect's Telegram profile: read them like typing.
+            self.answer_text(self.current_step(), button.value)
         elif action == "toggle":
             self.toggle(button.value)
         elif action == "done":
@@ -218,9 +221,8 @@ class _Turn:
         if default is not None and step.kind not in (Kind.CHOICE, Kind.MULTI, Kind.YES_NO):
             shown = show_plain(step, default, s, ctx)
             if shown is not None and default not in s.suggest:
-                buttons.append(
-                    Button("answer", Label(key="btn-use", args={"value": shown}), str(default))
-                )
+                label = Label(key="btn-use", args={"value": shown})
+                buttons.append(Button("default", label, str(default)))
         if s.failures >= MAX_FAILURES:
             buttons.append(_button("help", "btn-help"))
         if step.optional:

@@ -470,3 +470,11 @@ def test_adulthood_is_counted_from_the_injected_date() -> None:
     chat.ctx = FlowContext(today=date(2008, 3, 7), catalogue=Catalogue())
     chat.type("07/03/1990")
     assert chat.asking == "maritalStatus"
+
+
+def test_a_profile_default_is_validated_like_a_typed_answer() -> None:
+    chat = Chat(profile={"profile_first": "Ana 2000 🌸", "profile_last": None})
+    chat.start()
+    chat.tap("btn-use")
+    assert chat.keys == ["name-invalid-digits", "firstName-ask"]
+    assert "firstName" not in chat.session.answers
