@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.logs import configure_logging
 from bot.settings import Settings
 
 Command = Callable[[Settings, argparse.Namespace], int]
@@ -63,17 +63,16 @@ def _command(name: str) -> Command:
     return _not_yet(name)
 
 
+def _secrets(settings: Settings) -> list[str]:
+    tokens = [settings.telegram_bot_token, settings.leads_api_token, settings.webhook_secret_token]
+    return [token.get_secret_value() for token in tokens if token is not None]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `migo-bot` console script."""
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request URL at INFO; the URL of a status lookup carries a code.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, _secrets(settings))
     try:
         return _command(args.command)(settings, args)
     except KeyboardInterrupt:

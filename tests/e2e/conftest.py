@@ -1,5 +1,50 @@
-"""End-to-end fixtures: the sandbox process fixture is shared with the contract tests."""
+"""End-to-end fixtures: Redis, the sandbox process, the Bot API stand-in and the bot process."""
 
-from tests.contract.conftest import sandbox_process
+from __future__ import annotations
 
-__all__ = ["sandbox_process"]
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from tests.conftest import redis_url
+from tests.contract.conftest import StartProcess, sandbox_process
+from tests.e2e.botapi import BotApiStandIn
+from tests.e2e.harness import SANDBOX_TOKEN, STAFF_ID, BotProcess, Stack
+
+__all__ = ["sandbox_process", "stack"]
+
+StackEnv = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, sandbox_process: StartProcess) -> AsyncIterator[Stack]:
+    """A running bot process on a clean Redis, the sandbox, and the Bot API stand-in."""
+    url = redis_url()
+    client = aioredis.Redis.from_url(url)
+    await client.flushdb()
+    api = BotApiStandIn()
+    await api.start()
+    sandbox = sandbox_process("--token", SANDBOX_TOKEN)
+    env = {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "LEADS_API_URL": sandbox.base_url,
+        "LEADS_API_TOKEN": SANDBOX_TOKEN,
+        "LEADS_API_TIMEOUT_SECONDS": "2",
+        "REDIS_URL": url,
+        "PARTNER_SLUG": "migo-gt",
+        "DEEP_LINK_PARTNERS": "tributax",
+        "SUPPORT_USER_IDS": str(STAFF_ID),
+        "LOG_LEVEL": "DEBUG",
+    }
+    bot = BotProcess(tmp_path / "bot.log", env)
+    await bot.start(api)
+    try:
+        yield Stack(api, sandbox, bot)
+    finally:
+        await bot.stop()
+        await api.stop()
+        await client.flushdb()
+        await client.aclose()
