@@ -315,6 +315,8 @@ class TelegramTransport:
         )
         if tapped is None or not message.text:
             return
+        # A one-tap default reads "Use: Ana"; the answer is just "Ana".
+        tapped = tapped.removeprefix(catalog(lang).render("btn-use", {"value": ""}))
         answer = HTML.escape(catalog(lang).render("answered", {"answer": tapped}))
         text = f"{message.text_html}\n\n<i>{answer}</i>"
         if len(text) < TELEGRAM_LIMIT:

@@ -32,6 +32,19 @@ def show_phone(e164: str) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
+def show_cui(cui: str) -> str:
+    """1234 56789 0101: grouped as printed on the DPI."""
+    return f"{cui[:4]} {cui[4:9]} {cui[9:]}" if len(cui) == 13 else cui
+
+
+def show_nit(nit: str) -> str:
+    """576937-K: body and check character, as SAT prints it."""
+    return f"{nit[:-1]}-{nit[-1]}" if len(nit) >= 2 else nit
+
+
+_FORMATS = {"cui": show_cui, "nit": show_nit}
+
+
 def show_value(step: Step, value: Any, session: Session, ctx: FlowContext) -> tuple[Label, ...]:
     """The labels that show an answer (several for a multi choice)."""
     if step.kind in (Kind.CHOICE, Kind.MULTI, Kind.YES_NO):
@@ -55,7 +68,8 @@ def show_value(step: Step, value: Any, session: Session, ctx: FlowContext) -> tu
         return (Label(text=show_date(str(value), session.lang)),)
     if step.kind is Kind.PHONE:
         return (Label(text=show_phone(str(value))),)
-    return (Label(text=str(value)),)
+    shown = _FORMATS.get(step.name, str)(str(value))
+    return (Label(text=shown),)
 
 
 def _choice_value(value: Any) -> Any:

@@ -57,7 +57,10 @@ async def test_spanish_onboarding_end_to_end(stack: Stack) -> None:
     summary = await onboard_in_spanish(user)
     # User data is shown literally: escaped once, never interpreted as markup.
     assert "Tienda <La Bendición> & Cía" in summary.plain
-    assert "• DPI (CUI): 1234567890101" in summary.plain
+    assert "• DPI (CUI): 1234 56789 0101" in summary.plain
+    assert "• NIT: 576937-K" in summary.plain
+    first_question = user.messages()[0]
+    assert first_question.plain.endswith("Respuesta: Ana Lucía")
     await user.tap(summary, "✅ Confirmar y enviar")
     done = await until(user, "código de invitación")
     code = re.search(r"\b[A-Z0-9]{7}\b", done.plain)
@@ -77,7 +80,7 @@ async def test_spanish_onboarding_end_to_end(stack: Stack) -> None:
     status = await say(user, "/status", code.group(0))
     assert "Tienda <La Bendición> & Cía" in status.plain
     assert "López" not in status.plain
-    assert "1234567890101" not in status.plain
+    assert "0101" not in status.plain
 
 
 async def test_english_prospect_is_greeted_in_english_and_can_switch(stack: Stack) -> None:
