@@ -1,0 +1,85 @@
+"""Small pieces of the transports: deep links, message splitting, session upgrades, logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.deeplink import DeepLink, make_payload, parse_payload
+from bot.logs import REDACTED, RedactSecrets
+from bot.telegram import TELEGRAM_LIMIT, _split
+from flows.session import SCHEMA_VERSION, SessionOutdated, load_session, new_session
+
+ALLOWED = {"migo-gt", "tributax"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "link"),
+    [
+        ("p-tributax", DeepLink(partner="tributax")),
+        ("m-4f2a91", DeepLink(merchant="4f2a91")),
+        ("p-tributax__m-4f2a91", DeepLink(partner="tributax", merchant="4f2a91")),
+        ("m-shop_12__p-migo-gt", DeepLink(partner="migo-gt", merchant="shop_12")),
+        ("p-unknown__m-7", DeepLink(merchant="7")),
+        ("x-1__m-", DeepLink()),
+        ("m-" + "9" * 70, DeepLink()),
+        ("", DeepLink()),
+        (None, DeepLink()),
+        ("p-<script>", DeepLink()),
+    ],
+)
+def test_deep_link_payloads(payload: str | None, link: DeepLink) -> None:
+    assert parse_payload(payload, ALLOWED) == link
+
+
+def test_made_payloads_round_trip_and_respect_telegrams_limit() -> None:
+    payload = make_payload("tributax", "4f2a91")
+    assert payload == "p-tributax__m-4f2a91"
+    assert parse_payload(payload, ALLOWED) == DeepLink("tributax", "4f2a91")
+    with pytest.raises(ValueError, match="64"):
+        make_payload("tributax", "x" * 60)
+
+
+def test_split_keeps_every_line_and_every_part_under_the_limit() -> None:
+    lines = [f"<b>Sección {n}</b>\n• campo: {'valor ' * 30}" for n in range(60)]
+    text = "\n".join(lines)
+    parts = _split(text)
+    assert len(parts) > 1
+    assert all(len(part) < TELEGRAM_LIMIT for part in parts)
+    assert "\n".join(parts) == text
+    assert all(part.count("<b>") == part.count("</b>") for part in parts)
+
+
+def test_split_cuts_a_single_overlong_line() -> None:
+    parts = _split("x" * 9000)
+    assert "".join(parts) == "x" * 9000
+    assert all(len(part) < TELEGRAM_LIMIT for part in parts)
+
+
+def test_a_session_from_another_schema_is_refused_not_crashed_on() -> None:
+    session = new_session("abc", "es", "migo-gt")
+    assert load_session(session.dump()) == session
+    old = session.dump().replace(f'"v":{SCHEMA_VERSION}', '"v":0')
+    with pytest.raises(SessionOutdated):
+        load_session(old)
+    with pytest.raises(SessionOutdated):
+        load_session('{"v": 1, "unexpected": true}')
+    with pytest.raises(SessionOutdated):
+        load_session("not json")
+
+
+def test_secrets_are_redacted_from_messages_and_tracebacks() -> None:
+    token = "123456:AAE-secret"
+    record = logging.LogRecord("x", logging.INFO, "f", 1, "url %s/bot%s", ("http://h", token), None)
+    RedactSecrets([token]).filter(record)
+    assert record.getMessage() == f"url http://h/bot{REDACTED}"
+    try:
+        raise RuntimeError(f"failed calling /bot{token}/getMe")
+    except RuntimeError as error:
+        failed = logging.LogRecord(
+            "x", logging.ERROR, "f", 1, "boom", None, (RuntimeError, error, None)
+        )
+    RedactSecrets([token]).filter(failed)
+    assert failed.exc_text is not None
+    assert token not in failed.exc_text
