@@ -32,14 +32,7 @@ class BotProcess:
     async def start(self, api: BotApiStandIn) -> None:
         """Start and wait until the bot polls (or serves its webhook)."""
         polls_before = len(api.calls("getUpdates")) + len(api.calls("setWebhook"))
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "telegram"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                cwd=ROOT,
-            )
+        self.process = self._spawn()
         deadline = time.monotonic() + STARTUP_SECONDS
         while len(api.calls("getUpdates")) + len(api.calls("setWebhook")) <= polls_before:
             if self.process.poll() is not None:
@@ -47,6 +40,17 @@ class BotProcess:
             if time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not start:\n{self.log}")
             await asyncio.sleep(0.05)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # Popen returns at once: starting a child does not block the event loop.
+        with self.log_path.open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "bot", "telegram"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=ROOT,
+            )
 
     def kill(self) -> None:
         """SIGKILL: no chance to clean up, as in a crash."""
