@@ -7,6 +7,13 @@ import sys
 from collections.abc import Iterable
 
 REDACTED = "[REDACTED]"
+# The lowest level at which these libraries' records carry no personal data.
+_LIBRARY_FLOORS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "hpack": logging.WARNING,
+}
 
 
 class RedactSecrets(logging.Filter):
@@ -40,4 +47,7 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO: the Bot API's carry the token, status lookups a code.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # PTB and httpcore log request parameters and update bodies at DEBUG: answers, names, phones.
+    for library, floor in _LIBRARY_FLOORS.items():
+        logger = logging.getLogger(library)
+        logger.setLevel(max(floor, root.level))

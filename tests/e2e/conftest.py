@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -13,38 +13,52 @@ from tests.contract.conftest import StartProcess, sandbox_process
 from tests.e2e.botapi import BotApiStandIn
 from tests.e2e.harness import SANDBOX_TOKEN, STAFF_ID, BotProcess, Stack
 
-__all__ = ["sandbox_process", "stack"]
-
-StackEnv = Callable[..., dict[str, str]]
+__all__ = ["sandbox_process", "stack", "start_stack"]
 
 
 @pytest.fixture
-async def stack(tmp_path: Path, sandbox_process: StartProcess) -> AsyncIterator[Stack]:
-    """A running bot process on a clean Redis, the sandbox, and the Bot API stand-in."""
+async def start_stack(
+    tmp_path: Path, sandbox_process: StartProcess
+) -> AsyncIterator[Callable[..., Awaitable[Stack]]]:
+    """Start the bot process (settings overridable) on a clean Redis, with sandbox and stand-in."""
     url = redis_url()
     client = aioredis.Redis.from_url(url)
     await client.flushdb()
     api = BotApiStandIn()
     await api.start()
     sandbox = sandbox_process("--token", SANDBOX_TOKEN)
-    env = {
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "LEADS_API_URL": sandbox.base_url,
-        "LEADS_API_TOKEN": SANDBOX_TOKEN,
-        "LEADS_API_TIMEOUT_SECONDS": "2",
-        "REDIS_URL": url,
-        "PARTNER_SLUG": "migo-gt",
-        "DEEP_LINK_PARTNERS": "tributax",
-        "SUPPORT_USER_IDS": str(STAFF_ID),
-        "LOG_LEVEL": "DEBUG",
-    }
-    bot = BotProcess(tmp_path / "bot.log", env)
-    await bot.start(api)
+    bots: list[BotProcess] = []
+
+    async def start(**overrides: str) -> Stack:
+        env = {
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "LEADS_API_URL": sandbox.base_url,
+            "LEADS_API_TOKEN": SANDBOX_TOKEN,
+            "LEADS_API_TIMEOUT_SECONDS": "2",
+            "REDIS_URL": url,
+            "PARTNER_SLUG": "migo-gt",
+            "DEEP_LINK_PARTNERS": "tributax",
+            "SUPPORT_USER_IDS": str(STAFF_ID),
+            "LOG_LEVEL": "DEBUG",
+            **overrides,
+        }
+        bot = BotProcess(tmp_path / f"bot-{len(bots)}.log", env)
+        bots.append(bot)
+        await bot.start(api)
+        return Stack(api, sandbox, bot)
+
     try:
-        yield Stack(api, sandbox, bot)
+        yield start
     finally:
-        await bot.stop()
+        for bot in bots:
+            await bot.stop()
         await api.stop()
         await client.flushdb()
         await client.aclose()
+
+
+@pytest.fixture
+async def stack(start_stack: Callable[..., Awaitable[Stack]]) -> Stack:
+    """The bot in polling mode with the default test settings."""
+    return await start_stack()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
+from collections.abc import Awaitable, Callable
 
+import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from tests.e2e.botapi import ChatMessage, UserChat
 from tests.e2e.harness import STAFF_ID, Stack, say, tap, until
@@ -192,3 +197,85 @@ async def test_the_conversation_survives_a_crash_of_the_bot(stack: Stack) -> Non
     question = await tap(user, question, "Mujer", "Paso 4 de 21")
     question = await say(user, "/summary", "Paso 4 de 21")
     assert "Apellidos: López García" in question.plain
+
+
+async def test_a_deep_link_selects_the_partner_and_the_merchant(stack: Stack) -> None:
+    user = stack.api.user(1010, "Ana Lucía", "López García", language_code="es")
+    first = await say(user, "/start p-tributax__m-tienda-42", "Paso 1 de 22")
+    assert first.plain
+    session = await stack_session(stack, user)
+    assert session["partner"] == "tributax"
+    assert session["merchant"] == "tienda-42"
+
+
+async def test_an_unknown_partner_in_a_link_is_ignored(stack: Stack) -> None:
+    user = stack.api.user(1011, "Ana", language_code="es")
+    await say(user, "/start p-evil__m-x", "Paso 1 de 21")
+    session = await stack_session(stack, user)
+    assert session["partner"] == "migo-gt"
+
+
+async def stack_session(stack: Stack, user: UserChat) -> dict[str, object]:
+    client = aioredis.Redis.from_url(stack.bot.env["REDIS_URL"])
+    try:
+        raw = await client.get(f"onboarding:{{{user.user_id}}}:session")
+    finally:
+        await client.aclose()
+    assert raw is not None
+    data = json.loads(raw)
+    assert isinstance(data, dict)
+    return data
+
+
+async def test_status_lookups_are_rate_limited_per_user(
+    start_stack: Callable[..., Awaitable[Stack]],
+) -> None:
+    stack = await start_stack(STATUS_RATE_LIMIT="3")
+    user = stack.api.user(1012, "Curioso", language_code="es")
+    for code in ["AAAA111", "BBBB222", "CCCC333"]:
+        answer = await say(user, f"/status {code}", code)
+        assert "No encontramos" in answer.plain
+    blocked = await say(user, "/status DDDD444", "muchas consultas")
+    assert "DDDD444" not in blocked.plain
+    other = stack.api.user(1013, "Otro", language_code="es")
+    answer = await say(other, "/status DDDD444", "DDDD444")
+    assert "No encontramos" in answer.plain
+
+
+async def test_webhook_mode_with_a_secret_token(
+    start_stack: Callable[..., Awaitable[Stack]],
+) -> None:
+    port = free_port()
+    stack = await start_stack(
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_SECRET_TOKEN="s3cret-token",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
+    hook = stack.api.webhook
+    assert hook is not None
+    assert hook.secret_token == "s3cret-token"
+    user = stack.api.user(1014, "Ana", "López", language_code="es")
+    question = await say(user, "/start", "Paso 1 de 21")
+    question = await tap(user, question, "Usar: Ana", "Paso 2 de 21")
+    assert "mode=webhook" in stack.bot.log
+    async with httpx.AsyncClient() as http:
+        forged = await http.post(
+            f"http://127.0.0.1:{port}/telegram",
+            json={
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "text": "x",
+                    "chat": {"id": 1014, "type": "private"},
+                },
+            },  # fmt: skip
+        )
+    assert forged.status_code == 403
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
