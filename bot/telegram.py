@@ -186,7 +186,8 @@ class TelegramTransport:
         message = _message(update)
         if await self.offer_lookup(update, message):
             return
-        await self.run(update, Text(message.text or ""))
+        forwarded = message.forward_origin is not None
+        await self.run(update, Unsupported("forward") if forwarded else Text(message.text or ""))
 
     async def on_contact(self, update: Update, context: Context) -> None:
         contact = _message(update).contact

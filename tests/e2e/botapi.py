@@ -1139,8 +1139,7 @@ class BotApiStandIn:
             data["text"] = message.plain
             if message.entities:
                 data["entities"] = message.entities
-        else:
-            data.update(message.media)
+        data.update(message.media)
         if message.reply_markup is not None and "inline_keyboard" in message.reply_markup:
             data["reply_markup"] = message.reply_markup
         return data
@@ -1895,6 +1894,11 @@ class UserChat(_ChatHandle):
             contact["last_name"] = surname
         self._after_keyboard_use(None)
         return self.api._user_message(self._chat, self.info, "contact", contact=contact)
+
+    async def forward(self, text: str, sender_name: str = "Tienda") -> ChatMessage:
+        """Forwards someone else's text message into this chat (origin: a hidden user)."""
+        origin = {"type": "hidden_user", "sender_user_name": sender_name, "date": _now()}
+        return self.api._user_message(self._chat, self.info, "text", text, forward_origin=origin)
 
     async def send_photo(self, caption: str | None = None) -> ChatMessage:
         """Sends a photo (two sizes, as Telegram does)."""

@@ -279,3 +279,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def test_a_forwarded_code_is_offered_for_lookup(stack: Stack) -> None:
+    user = stack.api.user(1015, "Ana", language_code="es")
+    await say(user, "/start", "Paso 1 de 21")
+    await user.forward("Hola! Su código de invitación es zz9a8b7, regístrese en Migo")
+    offer = await until(user, "ZZ9A8B7", "¿Quiere consultarlo?")
+    answer = await tap(user, offer, "🔎 Consultar ZZ9A8B7", "ZZ9A8B7")
+    assert "No encontramos" in answer.plain
+    # A forwarded message is never taken as an answer.
+    question = await say(user, "/summary", "Paso 1 de 21")
+    assert "Todavía no ha respondido" in question.plain
+
+
+async def test_a_forwarded_message_is_not_an_answer(stack: Stack) -> None:
+    user = stack.api.user(1016, "Ana", language_code="es")
+    await say(user, "/start", "Paso 1 de 21")
+    await user.forward("María")
+    await until(user, "solo puedo leer texto")
+    question = await say(user, "/summary", "Paso 1 de 21")
+    assert "María" not in question.plain
