@@ -12,7 +12,11 @@ welcome =
 welcome-back = Welcome back! Let's continue where we left off.
 session-outdated = We updated the assistant and couldn't recover your previous conversation. Sorry about that: let's start again.
 done-already = Your registration is complete. Your invitation code is { $code }. You can check it with /status { $code }.
-unsupported = For now I can only read text and the buttons. Please answer the question above.
+unsupported = { $kind ->
+        [forward] Forwarded messages don't count as answers. Please type your answer to the question above.
+        [contact] We'll ask for your number at the phone question. For now, please answer the question above.
+       *[other] For now I can only read text and the buttons. Please answer the question above.
+    }
 stale-button = That button is no longer active.
 use-buttons = Please use the buttons below.
 submit-in-progress = We're sending your application, one moment please…

@@ -12,7 +12,11 @@ welcome =
 welcome-back = ¡Qué gusto verle de nuevo! Sigamos donde nos quedamos.
 session-outdated = Actualizamos el asistente y no pudimos recuperar su conversación anterior. Disculpe la molestia: empecemos de nuevo.
 done-already = Su registro ya está completo. Su código de invitación es { $code }. Puede consultarlo con /status { $code }.
-unsupported = Por ahora solo puedo leer texto y los botones. Por favor responda la pregunta de arriba.
+unsupported = { $kind ->
+        [forward] Los mensajes reenviados no cuentan como respuesta. Por favor escriba su respuesta a la pregunta de arriba.
+        [contact] Su número lo pediremos en la pregunta del teléfono. Por ahora responda la pregunta de arriba.
+       *[other] Por ahora solo puedo leer texto y los botones. Por favor responda la pregunta de arriba.
+    }
 stale-button = Ese botón ya no está activo.
 use-buttons = Por favor use los botones de abajo.
 submit-in-progress = Estamos enviando su solicitud, un momento por favor…

@@ -297,6 +297,6 @@ async def test_a_forwarded_message_is_not_an_answer(stack: Stack) -> None:
     user = stack.api.user(1016, "Ana", language_code="es")
     await say(user, "/start", "Paso 1 de 21")
     await user.forward("María")
-    await until(user, "solo puedo leer texto")
+    await until(user, "Los mensajes reenviados no cuentan")
     question = await say(user, "/summary", "Paso 1 de 21")
     assert "María" not in question.plain
