@@ -300,3 +300,21 @@ async def test_a_forwarded_message_is_not_an_answer(stack: Stack) -> None:
     await until(user, "Los mensajes reenviados no cuentan")
     question = await say(user, "/summary", "Paso 1 de 21")
     assert "María" not in question.plain
+
+
+async def test_only_the_senders_own_contact_is_accepted(stack: Stack) -> None:
+    user = stack.api.user(1017, "Ana", "López", language_code="es")
+    question = await say(user, "/start", "Paso 1 de 21")
+    for answer in ["Ana", "López"]:
+        question = await say(user, answer, "Paso")
+    question = await tap(user, question, "Mujer", "Paso 4 de 21")
+    for answer in ["07/03/1990", "soltera", "Guatemala", "1234 56789 0101", "31/12/2030"]:
+        question = await say(user, answer, "Paso")
+    question = await say(user, "Guatemala", "Paso 10 de 21")
+    assert question.asks_contact
+    await user.share_contact("50255559999", user_id=4242)
+    refused = await until(user, "Solo podemos usar su propio número", "Paso 10 de 21")
+    assert refused.asks_contact
+    await user.share_contact("+502 5555 1234")
+    await until(user, "+502 5555 1234")
+    await until(user, "Paso 11 de 21")

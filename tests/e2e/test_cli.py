@@ -1,0 +1,52 @@
+"""The `migo-bot` commands a terminal user runs: status lookups and the telegram guard."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+
+from tests.contract.conftest import ROOT, SPEC_EXAMPLE, StartProcess
+
+TOKEN = "cli-token"
+
+
+def migo_bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_status_prints_the_masked_record_and_exit_codes(sandbox_process: StartProcess) -> None:
+    sandbox = sandbox_process("--token", TOKEN)
+    body = {**SPEC_EXAMPLE, "cui": "1234567890101", "nit": "576937K", "phone": "+50255551234"}
+    created = httpx.post(
+        f"{sandbox.base_url}/leads", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    code = created.json()["data"]["invitationCode"]
+    env = {"LEADS_API_URL": sandbox.base_url, "LEADS_API_TOKEN": TOKEN, "DEFAULT_LANGUAGE": "en"}
+    found = migo_bot("status", code.lower(), env=env)
+    assert found.returncode == 0, found.stderr
+    assert f"Invitation code {code}" in found.stdout
+    assert "Jane" in found.stdout
+    assert "0101" in found.stdout
+    assert "1234567890101" not in found.stdout
+    missing = migo_bot("status", "ZZZZ999", env=env)
+    assert missing.returncode == 1
+    assert "ZZZZ999" in missing.stdout
+    malformed = migo_bot("status", "no!", env=env)
+    assert malformed.returncode == 2
+
+
+def test_telegram_without_a_token_says_so_and_exits_2() -> None:
+    result = migo_bot("telegram", env={"TELEGRAM_BOT_TOKEN": ""})
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stdout + result.stderr
