@@ -270,7 +270,7 @@ async def test_webhook_mode_with_a_secret_token(
                     "text": "x",
                     "chat": {"id": 1014, "type": "private"},
                 },
-            },  # fmt: skip
+            },
         )
     assert forged.status_code == 403
 
