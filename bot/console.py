@@ -106,6 +106,10 @@ class _Console:
 
     async def feed_line(self, line: str) -> None:
         """One typed line: a command, a choice number or label, or an answer."""
+        if line.strip().lower() == "/forget":
+            await self.conversations.forget(CONSOLE_CHAT_ID)
+            self.show(Reply(key="forgotten"))
+            return
         await self.feed(self.event_for(line))
 
     def event_for(self, line: str) -> Event:

@@ -20,6 +20,9 @@ from flows.steps import FlowContext
 _log = logging.getLogger(__name__)
 # The stored value that links a chat to the invitation code it obtained (for a bare /status).
 CODE_VALUE = "code"
+# Marks a chat that has (had) a conversation, so an expired one gets an explanation.
+KNOWN_VALUE = "known"
+KNOWN_TTL_SECONDS = 365 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -73,23 +76,42 @@ class Conversations:
         """Apply an event under the chat's lock; a submission it asks for is left to `complete`."""
         replies: list[Reply] = []
         async with self.store.session(chat_id) as slot:
+            fresh = slot.data is None
+            if fresh and await self.store.get_value(chat_id, KNOWN_VALUE) is not None:
+                replies.append(Reply(key="session-expired"))
             session = self._load(slot.data, origin, replies)
             before = session.at
-            if update_id is not None and update_id <= session.last_update:
-                return Turn(session, [], before=before, duplicate=True)
             if update_id is not None:
-                session.last_update = update_id
+                if session.already_applied(update_id):
+                    return Turn(session, [], before=before, duplicate=True)
+                session.record_update(update_id)
             session, outputs = advance(session, event, self.context())
             slot.data = session.dump() if session.at else None
+            await self._remember(chat_id, fresh=fresh, kept=bool(session.at))
         request = _collect(outputs, replies)
         return Turn(session if session.at else None, replies, before=before, request=request)
+
+    async def _remember(self, chat_id: int, *, fresh: bool, kept: bool) -> None:
+        """Mark chats that have a conversation, so one that expires can be told apart."""
+        if fresh and kept:
+            await self.store.set_value(chat_id, KNOWN_VALUE, "1", ttl_seconds=KNOWN_TTL_SECONDS)
+        elif not kept:
+            await self.store.delete_value(chat_id, KNOWN_VALUE)
+
+    async def forget(self, chat_id: int) -> None:
+        """Delete everything held about a chat: session, pending submission, code link."""
+        async with self.store.session(chat_id) as slot:
+            slot.data = None
+            await self.store.forget_chat(chat_id)
 
     async def complete(self, chat_id: int, request: SubmitRequest, origin: Origin) -> Turn:
         """Send the lead (outside the lock, so the chat stays responsive) and apply the outcome."""
         outcome = await submit(self.leads, request)
         _log.info("chat %s submission outcome %s", chat_id, type(outcome).__name__)
         if isinstance(outcome, Submitted):
-            await self.store.set_value(chat_id, CODE_VALUE, outcome.code)
+            await self.store.set_value(
+                chat_id, CODE_VALUE, outcome.code, ttl_seconds=KNOWN_TTL_SECONDS
+            )
         replies: list[Reply] = []
         async with self.store.session(chat_id) as slot:
             session = self._load(slot.data, origin, replies)

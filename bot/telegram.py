@@ -56,7 +56,18 @@ _log = logging.getLogger(__name__)
 TELEGRAM_LIMIT = 4096
 # Room for the HTML markup, which Telegram does not count but we do when splitting.
 CHUNK = 3800
-MENU = ("start", "back", "skip", "summary", "language", "help", "cancel", "restart", "status")
+MENU = (
+    "start",
+    "back",
+    "skip",
+    "summary",
+    "language",
+    "help",
+    "cancel",
+    "restart",
+    "status",
+    "forget",
+)
 STATUS_PREFIX = "s:"
 # An invitation code as people paste it: 7 characters mixing letters and digits.
 CODE_IN_TEXT = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{7}\b")
@@ -104,6 +115,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     application.add_handler(CommandHandler("status", transport.on_status))
     application.add_handler(CommandHandler("start", transport.on_start, filters=private))
     application.add_handler(CommandHandler(list(COMMANDS), transport.on_command, filters=private))
+    application.add_handler(CommandHandler("forget", transport.on_forget, filters=private))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, transport.on_edited))
     application.add_handler(CallbackQueryHandler(transport.on_button))
     application.add_handler(MessageHandler(private & filters.CONTACT, transport.on_contact))
@@ -181,6 +193,11 @@ class TelegramTransport:
     async def on_command(self, update: Update, context: Context) -> None:
         name = _command_name(update)
         await self.run(update, Command(name, " ".join(context.args or [])))
+
+    async def on_forget(self, update: Update, context: Context) -> None:
+        assert update.effective_chat is not None
+        await self.services.conversations.forget(update.effective_chat.id)
+        await self.say(update, "forgotten")
 
     async def on_text(self, update: Update, context: Context) -> None:
         message = _message(update)
@@ -287,8 +304,11 @@ class TelegramTransport:
         assert chat is not None
         replies = turn.replies
         if query is not None:
-            if turn.duplicate or (len(replies) == 1 and replies[0].key == "stale-button"):
+            stale = [r for r in replies if r.key == "stale-button"]
+            if turn.duplicate or stale:
                 await query.answer(catalog(lang).render("stale-button"))
+                # An expired conversation still explains itself; a stale tap says nothing more.
+                await self.send(chat.id, [r for r in replies if r.key != "stale-button"], lang)
                 return
             await query.answer()
             if len(replies) == 1 and replies[0].in_place:

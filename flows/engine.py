@@ -458,7 +458,7 @@ class _Turn:
             kb=self.s.kb,
             profile_first=self.s.profile_first,
             profile_last=self.s.profile_last,
-            last_update=self.s.last_update,
+            updates=self.s.updates,
         )
         self.s = fresh
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
+# Update ids remembered per conversation to drop Telegram's redeliveries (webhook retries).
+RECENT_UPDATES = 10
 
 Language = Literal["es", "en"]
 # Where the conversation stands: a step name, or one of these places outside the steps.
@@ -42,11 +44,21 @@ class Session(BaseModel):
     contact_phone: str | None = None
     submitting: bool = False
     code: str | None = None
-    last_update: int = 0
+    updates: list[int] = Field(default_factory=list)
 
     def dump(self) -> str:
         """Compact JSON: defaults left out so an in-flight session stays well under 1 KB."""
         return self.model_dump_json(exclude_defaults=True)
+
+    def already_applied(self, update_id: int) -> bool:
+        """Whether this update was applied before (a redelivery, or older than the window)."""
+        if update_id in self.updates:
+            return True
+        return len(self.updates) >= RECENT_UPDATES and update_id < min(self.updates)
+
+    def record_update(self, update_id: int) -> None:
+        """Remember an applied update; only the most recent few are kept."""
+        self.updates = [*self.updates, update_id][-RECENT_UPDATES:]
 
     @property
     def binding(self) -> str:

@@ -10,6 +10,7 @@ welcome =
     It's about {$total} questions and takes around 5 minutes. Keep your DPI and your NIT at hand.
     Type /back to go to the previous question, /help for help, /language para español, or /cancel to cancel.
 welcome-back = Welcome back! Let's continue where we left off.
+session-expired = Your previous conversation expired after a long pause and, for your security, we deleted your answers. Let's start again.
 session-outdated = We updated the assistant and couldn't recover your previous conversation. Sorry about that: let's start again.
 done-already = Your registration is complete. Your invitation code is { $code }. You can check it with /status { $code }.
 unsupported = { $kind ->
@@ -30,6 +31,7 @@ help-commands =
     /language — switch language (español / English)
     /cancel — cancel and delete your answers
     /restart — start over
+    /forget — delete all your data in this chat
 language-changed = Done, we'll continue in English.
 confirm-yes-no = Please answer "yes" or "no".
 confirm-cancel = Are you sure you want to cancel? All your answers will be deleted.
@@ -238,6 +240,8 @@ currencies-invalid-none = Choose at least one currency.
 
 ## Telegram
 
+forgotten = Done: we deleted everything we held about you in this chat (answers, pending submissions and the link to your code). To start again, type /start.
+
 edited-message = I saw you edited a message, but edited answers don't count. To change an answer, use /summary and then "Change an answer".
 group-private-only = Registration happens in a private chat with me, to protect your data. Write to me directly; here I only answer /status CODE.
 error-generic = Something went wrong on our side. Your answers are saved; please try again in a moment.
@@ -251,6 +255,7 @@ cmd-language = Cambiar idioma (español)
 cmd-help = Help with the current question
 cmd-cancel = Cancel and delete my answers
 cmd-restart = Start over
+cmd-forget = Delete all my data in this chat
 cmd-status = Check an invitation code
 
 ## Code lookups

@@ -10,6 +10,7 @@ welcome =
     Son unas {$total} preguntas, toma unos 5 minutos. Tenga a mano su DPI y su NIT.
     Puede escribir /back para volver a la pregunta anterior, /help para pedir ayuda, /language for English o /cancel para cancelar.
 welcome-back = ¡Qué gusto verle de nuevo! Sigamos donde nos quedamos.
+session-expired = Su conversación anterior venció por inactividad y por seguridad borramos sus respuestas. Empecemos de nuevo.
 session-outdated = Actualizamos el asistente y no pudimos recuperar su conversación anterior. Disculpe la molestia: empecemos de nuevo.
 done-already = Su registro ya está completo. Su código de invitación es { $code }. Puede consultarlo con /status { $code }.
 unsupported = { $kind ->
@@ -30,6 +31,7 @@ help-commands =
     /language — cambiar de idioma (español / English)
     /cancel — cancelar y borrar sus respuestas
     /restart — empezar de nuevo
+    /forget — borrar todos sus datos de este chat
 language-changed = Listo, seguimos en español.
 confirm-yes-no = Por favor responda «sí» o «no».
 confirm-cancel = ¿Seguro que quiere cancelar? Se borrarán todas sus respuestas.
@@ -238,6 +240,8 @@ currencies-invalid-none = Elija al menos una moneda.
 
 ## Telegram
 
+forgotten = Listo: borramos todo lo que teníamos sobre usted en este chat (respuestas, envíos pendientes y el vínculo con su código). Si quiere empezar de nuevo, escriba /start.
+
 edited-message = Vi que editó un mensaje, pero las respuestas editadas no cuentan. Para cambiar una respuesta use /summary y luego «Corregir un dato».
 group-private-only = El registro se hace en un chat privado conmigo, para proteger sus datos. Escríbame directamente; aquí solo respondo /status CÓDIGO.
 error-generic = Algo salió mal de nuestro lado. Sus respuestas están guardadas; intente de nuevo en un momento.
@@ -251,6 +255,7 @@ cmd-language = Cambiar de idioma (English)
 cmd-help = Ayuda con la pregunta actual
 cmd-cancel = Cancelar y borrar mis respuestas
 cmd-restart = Empezar de nuevo
+cmd-forget = Borrar todos mis datos de este chat
 cmd-status = Consultar un código de invitación
 
 ## Consulta de códigos

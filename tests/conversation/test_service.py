@@ -51,7 +51,7 @@ async def test_a_redelivered_update_is_applied_once(service: Conversations) -> N
     current = await service.current(8)
     assert current is not None
     assert current.answers == {"firstName": "Ana"}
-    assert current.last_update == 11
+    assert current.updates == [10, 11]
 
 
 async def test_cancel_deletes_the_stored_session(service: Conversations) -> None:

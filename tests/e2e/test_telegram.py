@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -318,3 +319,53 @@ async def test_only_the_senders_own_contact_is_accepted(stack: Stack) -> None:
     await user.share_contact("+502 5555 1234")
     await until(user, "+502 5555 1234")
     await until(user, "Paso 11 de 21")
+
+
+async def test_forget_deletes_everything_held_about_the_sender(stack: Stack) -> None:
+    user = stack.api.user(1018, "Ana Lucía", "López García", language_code="es")
+    summary = await onboard_in_spanish(user)
+    await user.tap(summary, "✅ Confirmar y enviar")
+    await until(user, "código de invitación")
+    keys = await chat_keys(stack, user)
+    assert f"onboarding:{{{user.user_id}}}:code" in keys
+    session = await stack_session(stack, user)
+    assert "answers" not in session  # personal answers are gone once the code is given
+    await say(user, "/forget", "borramos todo")
+    assert await chat_keys(stack, user) == set()
+    answer = await say(user, "/status", "/status seguido del código")
+    assert answer.plain
+
+
+async def test_cancel_leaves_no_personal_data_in_redis(stack: Stack) -> None:
+    user = stack.api.user(1019, "Ana", "López", language_code="es")
+    await say(user, "/start", "Paso 1 de 21")
+    await say(user, "Ana", "Paso 2 de 21")
+    question = await say(user, "/cancel", "Seguro que quiere cancelar")
+    await tap(user, question, "Sí", "cancelamos el registro")
+    assert await chat_keys(stack, user) == set()
+
+
+async def chat_keys(stack: Stack, user: UserChat) -> set[str]:
+    client = aioredis.Redis.from_url(stack.bot.env["REDIS_URL"], decode_responses=True)
+    try:
+        keys = await client.keys(f"onboarding:{{{user.user_id}}}:*")
+    finally:
+        await client.aclose()
+    return {key for key in keys if not key.endswith((":lock", ":committed"))}
+
+
+async def test_an_expired_session_is_explained_and_starts_again(
+    start_stack: Callable[..., Awaitable[Stack]],
+) -> None:
+    stack = await start_stack(SESSION_TTL_SECONDS="2")
+    user = stack.api.user(1020, "Ana", "López", language_code="es")
+    await say(user, "/start", "Paso 1 de 21")
+    question = await say(user, "Ana", "Paso 2 de 21")
+    await asyncio.sleep(3)
+    await user.tap(question, "⬅️ Atrás")
+    expired = await until(user, "venció")
+    assert "¡Hola!" not in expired.plain
+    assert user.callback_answers()[-1].text == "Ese botón ya no está activo."
+    # The next message starts a new conversation; it is not taken as an answer.
+    restarted = await say(user, "López", "Paso 1 de 21")
+    assert "venció" not in restarted.plain

@@ -49,6 +49,7 @@ def engine_literal_keys() -> set[str]:
         "bot/console.py",
         "bot/telegram.py",
         "bot/status.py",
+        "bot/conversation.py",
     ]:
         tree = pyast.parse((ROOT / path).read_text(encoding="utf-8"))
         for node in pyast.walk(tree):
@@ -81,7 +82,7 @@ def flow_keys() -> set[str]:
     keys = engine_literal_keys()
     keys |= {f"confirm-{kind}" for kind in ("cancel", "restart", "expired")}
     keys |= {f"submit-{reason}" for reason in ("already-registered", "unavailable", "not-created")}
-    keys |= {"progress", "summary-nothing-yet", "session-outdated", "btn-retry", "btn-submit"}
+    keys |= {"progress", "summary-nothing-yet", "btn-retry", "btn-submit"}
     keys |= {f"cmd-{name}" for name in MENU}
     keys |= {"field-createdAt", "field-partner"}
     ctx = FlowContext(today=date(2026, 12, 3))
