@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -120,10 +121,15 @@ async def until(user: UserChat, *needles: str, timeout: float = 10.0) -> ChatMes
             return message
 
 
-async def say(user: UserChat, text: str, *expect: str) -> ChatMessage:
+async def say(
+    user: UserChat,
+    text: str,
+    *expect: str,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> ChatMessage:
     """Type an answer and wait for the bot's message that contains `expect`."""
     await user.send(text)
-    return await until(user, *expect)
+    return await until(user, *expect, timeout=timeout)
 
 
 async def tap(user: UserChat, message: ChatMessage, label: str, *expect: str) -> ChatMessage:
@@ -134,3 +140,47 @@ async def tap(user: UserChat, message: ChatMessage, label: str, *expect: str) ->
     assert len(matches) == 1, f"button {label!r} not unique among {message.buttons}"
     await user.tap(message, matches[0])
     return await until(user, *expect)
+
+
+class RedisServer:
+    """A redis-server of the test's own, with an append-only file so a restart keeps data."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        command = [
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+            "--dir", str(self.directory), "--appendonly", "yes", "--save", "",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(100):
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+        raise AssertionError("redis-server did not start")
+
+    async def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            await asyncio.to_thread(self.process.wait, 10)
+            self.process = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

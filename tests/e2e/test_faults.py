@@ -1,0 +1,85 @@
+"""Faults the running bot must survive without losing an answer or creating a lead twice."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.botapi import ChatMessage, UserChat
+from tests.e2e.harness import RedisServer, Stack, say, tap, until
+from tests.e2e.test_telegram import onboard_in_spanish
+
+pytestmark = pytest.mark.e2e
+StartStack = Callable[..., Awaitable[Stack]]
+
+
+async def inject(stack: Stack, **fault: object) -> None:
+    url = stack.sandbox.base_url.removesuffix("/rest") + "/_sandbox/faults"
+    async with httpx.AsyncClient() as http:
+        response = await http.post(url, json=fault)
+    assert response.status_code == 200, response.text
+
+
+async def confirm(user: UserChat, summary: ChatMessage, *expect: str) -> ChatMessage:
+    label = next(text for text, _ in summary.buttons if text.startswith(("✅", "🔄")))
+    return await tap(user, summary, label, *expect)
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ({"mode": "error", "count": 1, "status": 503}, "No pudimos comunicarnos con Migo"),
+        ({"mode": "garbage", "count": 1}, "No pudimos comunicarnos con Migo"),
+        ({"mode": "create_failed", "count": 1}, "Migo no pudo crear el registro"),
+    ],
+)
+async def test_leads_api_failures_keep_every_answer_and_retry_creates_one_lead(
+    stack: Stack, fault: dict[str, object], message: str
+) -> None:
+    user = stack.api.user(2001, "Ana Lucía", "López García", language_code="es")
+    summary = await onboard_in_spanish(user)
+    await inject(stack, **fault)
+    again = await confirm(user, summary, message, "Revise sus datos")
+    assert "Nombre: Ana Lucía" in again.plain
+    assert "🔄 Reintentar" in [text for text, _ in again.buttons]
+    await confirm(user, again, "código de invitación")
+    assert await stack.lead_count() == 1
+
+
+async def test_a_leads_api_that_hangs_past_the_timeout_never_duplicates(stack: Stack) -> None:
+    user = stack.api.user(2002, "Ana Lucía", "López García", language_code="es")
+    summary = await onboard_in_spanish(user)
+    await inject(stack, mode="hang", count=1, seconds=5)
+    again = await confirm(user, summary, "No pudimos comunicarnos con Migo", "Revise sus datos")
+    # The lead was stored before the hang: the retry is refused as already registered.
+    await confirm(user, again, "Ya existe un registro con ese DPI")
+    assert await stack.lead_count() == 1
+
+
+async def test_redis_down_is_told_and_recovered_from_without_losing_answers(
+    start_stack: StartStack, tmp_path: Path
+) -> None:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    redis = RedisServer(tmp_path)
+    await redis.start()
+    try:
+        stack = await start_stack(REDIS_URL=redis.url)
+        user = stack.api.user(2003, "Ana", "López", language_code="es")
+        await say(user, "/start", "Paso 1 de 21")
+        await say(user, "Ana", "Paso 2 de 21")
+        await redis.stop()
+        down = await say(user, "López", "no está disponible", timeout=30)
+        assert "Traceback" not in down.plain
+        await redis.start()
+        back = await say(user, "López", "Paso 3 de 21", timeout=30)
+        assert back.plain
+        summary = await say(user, "/summary", "Paso 3 de 21")
+        assert "Nombre: Ana" in summary.plain
+        assert "Apellidos: López" in summary.plain
+    finally:
+        await redis.stop()
