@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.botapi import ChatMessage, UserChat
-from tests.e2e.harness import RedisServer, Stack, say, tap, until
+from tests.e2e.harness import RedisServer, Stack, say, tap
 from tests.e2e.test_telegram import onboard_in_spanish
 
 pytestmark = pytest.mark.e2e
