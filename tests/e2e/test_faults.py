@@ -83,3 +83,29 @@ async def test_redis_down_is_told_and_recovered_from_without_losing_answers(
         assert "Apellidos: López" in summary.plain
     finally:
         await redis.stop()
+
+
+async def test_flood_control_is_waited_out_and_nothing_is_lost(stack: Stack) -> None:
+    user = stack.api.user(2004, "Ana", "López", language_code="es")
+    await say(user, "/start", "Paso 1 de 21")
+    stack.api.flood(count=2, retry_after=1)
+    question = await say(user, "Ana", "Paso 2 de 21", timeout=20)
+    assert question.plain
+    refused = [c for c in stack.api.calls("sendMessage") if c.status == 429]
+    assert len(refused) == 2
+
+
+async def test_a_prospect_who_blocked_the_bot_does_not_break_it(stack: Stack) -> None:
+    user = stack.api.user(2005, "Ana", "López", language_code="es")
+    await say(user, "/start", "Paso 1 de 21")
+    await user.send("Ana")
+    stack.api.block(user.user_id)  # before the bot answers (writing again unblocks)
+    await stack.api.wait_until(
+        lambda: any(c.status == 403 for c in stack.api.calls("sendMessage")), 10.0, "a 403"
+    )
+    stack.api.unblock(user.user_id)
+    # The answer given while blocked was kept; the conversation goes on from there.
+    question = await say(user, "López", "Paso 3 de 21")
+    assert question.plain
+    other = stack.api.user(2006, "Otra", language_code="es")
+    await say(other, "/start", "Paso 1 de 21")
