@@ -18,7 +18,9 @@ from tests.e2e.harness import STAFF_ID, Stack, say, tap, until
 pytestmark = pytest.mark.e2e
 
 
-async def onboard_in_spanish(user: UserChat, start: str = "/start") -> ChatMessage:
+async def onboard_in_spanish(
+    user: UserChat, start: str = "/start", cui: str = "1234 56789 0101"
+) -> ChatMessage:
     """A Spanish prospect typing and tapping up to the summary; returns the summary."""
     question = await say(user, start, "Paso 1 de 21")
     assert "¡Hola!" in question.plain
@@ -28,7 +30,7 @@ async def onboard_in_spanish(user: UserChat, start: str = "/start") -> ChatMessa
     question = await say(user, "7 de marzo de 1990", "Paso 5 de 21")
     question = await tap(user, question, "Casado(a)", "Paso 6 de 21")
     question = await tap(user, question, "Usar: Guatemala", "Paso 7 de 21")
-    question = await say(user, "1234 56789 0101", "Paso 8 de 21")
+    question = await say(user, cui, "Paso 8 de 21")
     question = await say(user, "31/12/2030", "Paso 9 de 21")
     question = await tap(user, question, "Usar: Guatemala", "Paso 10 de 21")
     assert question.asks_contact
