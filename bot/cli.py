@@ -20,6 +20,14 @@ def _not_yet(name: str) -> Command:
     return run
 
 
+def _flow(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the steps: a Mermaid flowchart, or one line per step."""
+    from flows.diagram import mermaid, outline
+
+    print(mermaid() if args.mermaid else outline(), end="")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="migo-bot", description="Migo onboarding bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--token", default=None, help="the only bearer token accepted")
     status = commands.add_parser("status", help="look an invitation code up, as support staff")
     status.add_argument("code")
+    flow = commands.add_parser("flow", help="print the conversation's steps")
+    flow.add_argument("--mermaid", action="store_true", help="as a Mermaid flowchart")
     return parser
 
 
@@ -56,6 +66,8 @@ def _command(name: str) -> Command:
             from bot.status import status_command
 
             return status_command
+        if name == "flow":
+            return _flow
     except ImportError as error:
         if error.name and error.name.startswith("bot."):
             return _not_yet(name)

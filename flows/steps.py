@@ -72,6 +72,7 @@ class Step:
     optional: bool = False
     default: Default | None = None
     when: Predicate | None = None
+    condition: str = ""  # `when` in words, for the diagram and the docs
     options: Options | None = None
     errors: str = ""
     reasons: tuple[str, ...] = ()
@@ -310,6 +311,7 @@ STEPS: tuple[Step, ...] = (
         Kind.DATE,
         _past,
         when=_is_tributax,
+        condition="partner is the Tributax partner",
         reasons=v.REASONS["parse_past_date"],
     ),
     Step("paymentMethods", Section.PRODUCTS, Kind.MULTI, options=_payment_methods),
@@ -357,6 +359,7 @@ STEPS: tuple[Step, ...] = (
         reasons=v.REASONS["parse_department"],
         optional=True,
         when=_guatemalan_business,
+        condition="business in Guatemala",
         options=_departments,
     ),
     Step(

@@ -132,14 +132,20 @@ async def say(
     return await until(user, *expect, timeout=timeout)
 
 
-async def tap(user: UserChat, message: ChatMessage, label: str, *expect: str) -> ChatMessage:
+async def tap(
+    user: UserChat,
+    message: ChatMessage,
+    label: str,
+    *expect: str,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> ChatMessage:
     """Tap a button (by label, or a unique start of it) and wait for the next message."""
     matches = [text for text, _data in message.buttons if text == label]
     if not matches:
         matches = [text for text, _data in message.buttons if text.startswith(label)]
     assert len(matches) == 1, f"button {label!r} not unique among {message.buttons}"
     await user.tap(message, matches[0])
-    return await until(user, *expect)
+    return await until(user, *expect, timeout=timeout)
 
 
 class RedisServer:

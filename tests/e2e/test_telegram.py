@@ -19,44 +19,56 @@ pytestmark = pytest.mark.e2e
 
 
 async def onboard_in_spanish(
-    user: UserChat, start: str = "/start", cui: str = "1234 56789 0101"
+    user: UserChat,
+    start: str = "/start",
+    cui: str = "1234 56789 0101",
+    timeout: float = 10.0,  # noqa: ASYNC109
 ) -> ChatMessage:
     """A Spanish prospect typing and tapping up to the summary; returns the summary."""
-    question = await say(user, start, "Paso 1 de 21")
+    question = await say(user, start, "Paso 1 de 21", timeout=timeout)
     assert "¡Hola!" in question.plain
-    question = await tap(user, question, "Usar: Ana Lucía", "Paso 2 de 21")
-    question = await tap(user, question, "Usar: López García", "Paso 3 de 21", "género")
-    question = await tap(user, question, "Mujer", "Paso 4 de 21")
-    question = await say(user, "7 de marzo de 1990", "Paso 5 de 21")
-    question = await tap(user, question, "Casado(a)", "Paso 6 de 21")
-    question = await tap(user, question, "Usar: Guatemala", "Paso 7 de 21")
-    question = await say(user, cui, "Paso 8 de 21")
-    question = await say(user, "31/12/2030", "Paso 9 de 21")
-    question = await tap(user, question, "Usar: Guatemala", "Paso 10 de 21")
+    question = await tap(user, question, "Usar: Ana Lucía", "Paso 2 de 21", timeout=timeout)
+    question = await tap(
+        user, question, "Usar: López García", "Paso 3 de 21", "género", timeout=timeout
+    )
+    question = await tap(user, question, "Mujer", "Paso 4 de 21", timeout=timeout)
+    question = await say(user, "7 de marzo de 1990", "Paso 5 de 21", timeout=timeout)
+    question = await tap(user, question, "Casado(a)", "Paso 6 de 21", timeout=timeout)
+    question = await tap(user, question, "Usar: Guatemala", "Paso 7 de 21", timeout=timeout)
+    question = await say(user, cui, "Paso 8 de 21", timeout=timeout)
+    question = await say(user, "31/12/2030", "Paso 9 de 21", timeout=timeout)
+    question = await tap(user, question, "Usar: Guatemala", "Paso 10 de 21", timeout=timeout)
     assert question.asks_contact
     await user.share_contact("50255551234")
-    removal = await until(user, "+502 5555 1234")
+    removal = await until(user, "+502 5555 1234", timeout=timeout)
     assert removal.removes_keyboard
-    question = await until(user, "Paso 11 de 21")
-    question = await say(user, "ana@example.com", "Paso 12 de 21")
-    question = await say(user, "Tienda <La Bendición> & Cía", "Paso 13 de 21")
-    question = await tap(user, question, "Usar: Tienda <La Bendición> & Cía", "Paso 14 de 21")
-    question = await say(user, "Venta de abarrotes", "Paso 15 de 21")
-    question = await say(user, "5a. avenida 12-34, zona 1", "Paso 16 de 21")
-    question = await say(user, "576937-K", "Paso 17 de 21")
-    question = await tap(user, question, "Pequeño contribuyente", "Paso 18 de 21")
-    question = await tap(user, question, "Sí", "Paso 19 de 21")
+    question = await until(user, "Paso 11 de 21", timeout=timeout)
+    question = await say(user, "ana@example.com", "Paso 12 de 21", timeout=timeout)
+    question = await say(user, "Tienda <La Bendición> & Cía", "Paso 13 de 21", timeout=timeout)
+    question = await tap(
+        user, question, "Usar: Tienda <La Bendición> & Cía", "Paso 14 de 21", timeout=timeout
+    )
+    question = await say(user, "Venta de abarrotes", "Paso 15 de 21", timeout=timeout)
+    question = await say(user, "5a. avenida 12-34, zona 1", "Paso 16 de 21", timeout=timeout)
+    question = await say(user, "576937-K", "Paso 17 de 21", timeout=timeout)
+    question = await tap(user, question, "Pequeño contribuyente", "Paso 18 de 21", timeout=timeout)
+    question = await tap(user, question, "Sí", "Paso 19 de 21", timeout=timeout)
     await user.tap(question, "Pagos con QR (Akisi)")
     await user.tap(question, "Tarjetas de débito y crédito (NeoNet)")
-    await wait_for_buttons(user, question, "✅ Tarjetas de débito y crédito (NeoNet)")
-    question = await tap(user, question, "Listo", "Paso 20 de 21")
-    question = await tap(user, question, "Migo Link", "Paso 21 de 21")
-    return await tap(user, question, "No", "Revise sus datos")
+    await wait_for_buttons(user, question, "✅ Tarjetas de débito y crédito (NeoNet)", timeout)
+    question = await tap(user, question, "Listo", "Paso 20 de 21", timeout=timeout)
+    question = await tap(user, question, "Migo Link", "Paso 21 de 21", timeout=timeout)
+    return await tap(user, question, "No", "Revise sus datos", timeout=timeout)
 
 
-async def wait_for_buttons(user: UserChat, message: ChatMessage, label: str) -> None:
+async def wait_for_buttons(
+    user: UserChat,
+    message: ChatMessage,
+    label: str,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> None:
     await user.api.wait_until(
-        lambda: label in [text for text, _ in message.buttons], 10.0, f"button {label!r}"
+        lambda: label in [text for text, _ in message.buttons], timeout, f"button {label!r}"
     )
 
 
