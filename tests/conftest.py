@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -29,3 +30,55 @@ async def redis_client() -> AsyncIterator[aioredis.Redis]:
     finally:
         await client.flushdb()
         await client.aclose()
+
+
+# Personal values the tests type as prospects; none may reach a log line at any level.
+PERSONAL_VALUES = (
+    "Ana Lucía",
+    "López García",
+    "1234567890101",
+    "1234 56789 0101",
+    "1587564440904",
+    "576937",
+    "55551234",
+    "5555 1234",
+    "5555-1234",
+    "ana@example.com",
+    "Ana.Lopez",
+    "5a. avenida 12-34",
+    "1990-03-07",
+    "07/03/1990",
+    "7 de marzo de 1990",
+)
+
+
+def personal_data_in(text: str) -> list[str]:
+    """The personal test values that appear in a text (a log)."""
+    return [value for value in PERSONAL_VALUES if value in text]
+
+
+class _Everything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_personal_data_in_logs() -> Iterator[None]:
+    """Capture every in-process log record at DEBUG for the whole run and check it at the end."""
+    handler = _Everything()
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+    leaked = {value for line in handler.lines for value in personal_data_in(line)}
+    assert not leaked, f"personal data in logs: {sorted(leaked)}"

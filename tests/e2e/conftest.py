@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import redis_url
+from tests.conftest import personal_data_in, redis_url
 from tests.contract.conftest import StartProcess, sandbox_process
 from tests.e2e.botapi import BotApiStandIn
 from tests.e2e.harness import SANDBOX_TOKEN, STAFF_ID, BotProcess, Stack
@@ -56,6 +56,11 @@ async def start_stack(
         await api.stop()
         await client.flushdb()
         await client.aclose()
+    # Every process ran at DEBUG: nothing personal and no token may be in what it logged.
+    for process_log in [*(bot.log for bot in bots), sandbox.output]:
+        assert personal_data_in(process_log) == []
+        assert api.token not in process_log
+        assert SANDBOX_TOKEN not in process_log
 
 
 @pytest.fixture
