@@ -76,9 +76,9 @@ class _Turn:
                 self.on_contact(phone, own)
             case Unsupported(kind=kind):
                 self.say("unsupported", kind=kind)
-            case Submitted(code=code):
+            case Submitted(code=code) if self.s.submitting:
                 self.on_submitted(code)
-            case SubmitFailed():
+            case SubmitFailed() if self.s.submitting:
                 self.on_submit_failed(event)
 
     def on_start(self) -> None:
