@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,7 +15,7 @@ from bot.store import SessionStore
 from bot.submit import submit
 from flows.catalogue import Catalogue
 from flows.engine import advance
-from flows.events import Event, Output, Reply, SubmitRequest, Submitted
+from flows.events import Event, Output, Reply, SubmitFailed, SubmitRequest, Submitted
 from flows.session import Language, Session, SessionOutdated, load_session, new_session
 from flows.steps import FlowContext
 
@@ -23,6 +25,9 @@ CODE_VALUE = "code"
 # Marks a chat that has (had) a conversation, so an expired one gets an explanation.
 KNOWN_VALUE = "known"
 KNOWN_TTL_SECONDS = 365 * 24 * 3600
+# A submission under way ("<attempt> <started>"), and what the API answered ("<attempt> <code>").
+PENDING_VALUE = "pending"
+OUTCOME_VALUE = "outcome"
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,18 @@ class Conversations:
         catalogue: Catalogue,
         tributax_partner: str,
         today: Any = date.today,
+        clock: Callable[[], float] = time.time,
+        submit_grace_seconds: float = 60.0,
     ) -> None:
         self.store = store
         self.leads = leads
         self.catalogue = catalogue
         self.tributax_partner = tributax_partner
         self._today = today
+        self._clock = clock
+        # After this long a submission nobody finished is settled as "unavailable".
+        self.submit_grace_seconds = submit_grace_seconds
+        self._sending: set[int] = set()
 
     def context(self) -> FlowContext:
         """The flow's view of the world at this moment."""
@@ -85,11 +96,40 @@ class Conversations:
                 if session.already_applied(update_id):
                     return Turn(session, [], before=before, duplicate=True)
                 session.record_update(update_id)
+            if session.submitting and chat_id not in self._sending:
+                session = await self._recover(chat_id, session, replies)
             session, outputs = advance(session, event, self.context())
+            request = _collect(outputs, replies)
+            if request is not None:
+                # Written with the session: any replica can tell a submission is under way.
+                attempt = f"{session.sid}.{session.kb} {self._clock():.0f}"
+                await self.store.set_value(chat_id, PENDING_VALUE, attempt)
+                self._sending.add(chat_id)
             slot.data = session.dump() if session.at else None
             await self._remember(chat_id, fresh=fresh, kept=bool(session.at))
-        request = _collect(outputs, replies)
         return Turn(session if session.at else None, replies, before=before, request=request)
+
+    async def _recover(self, chat_id: int, session: Session, replies: list[Reply]) -> Session:
+        """Settle a submission a crashed or stuck process left behind, without sending again."""
+        pending = await self.store.get_value(chat_id, PENDING_VALUE)
+        attempt, _, started = (pending or "").partition(" ")
+        outcome = await self.store.get_value(chat_id, OUTCOME_VALUE)
+        event: Submitted | SubmitFailed | None = None
+        if outcome and outcome.partition(" ")[0] == attempt:
+            event = Submitted(outcome.partition(" ")[2])
+        elif not pending or self._clock() - float(started or 0) > self.submit_grace_seconds:
+            # The request may or may not have reached the API; the prospect decides to retry,
+            # and the API refuses a second lead for the same person (7121).
+            event = SubmitFailed("unavailable")
+        if event is None:
+            return session
+        _log.warning(
+            "chat %s: settled an interrupted submission (%s)", chat_id, type(event).__name__
+        )
+        session, outputs = advance(session, event, self.context())
+        _collect(outputs, replies)
+        await self.store.delete_value(chat_id, PENDING_VALUE)
+        return session
 
     async def _remember(self, chat_id: int, *, fresh: bool, kept: bool) -> None:
         """Mark chats that have a conversation, so one that expires can be told apart."""
@@ -106,18 +146,26 @@ class Conversations:
 
     async def complete(self, chat_id: int, request: SubmitRequest, origin: Origin) -> Turn:
         """Send the lead (outside the lock, so the chat stays responsive) and apply the outcome."""
-        outcome = await submit(self.leads, request)
-        _log.info("chat %s submission outcome %s", chat_id, type(outcome).__name__)
-        if isinstance(outcome, Submitted):
-            await self.store.set_value(
-                chat_id, CODE_VALUE, outcome.code, ttl_seconds=KNOWN_TTL_SECONDS
-            )
-        replies: list[Reply] = []
-        async with self.store.session(chat_id) as slot:
-            session = self._load(slot.data, origin, replies)
-            before = session.at
-            session, outputs = advance(session, outcome, self.context())
-            slot.data = session.dump() if session.at else None
+        try:
+            outcome = await submit(self.leads, request)
+            _log.info("chat %s submission outcome %s", chat_id, type(outcome).__name__)
+            if isinstance(outcome, Submitted):
+                # Recorded first: if this process dies now, the next update still finds the code.
+                pending = await self.store.get_value(chat_id, PENDING_VALUE) or ""
+                attempt = pending.partition(" ")[0]
+                await self.store.set_value(chat_id, OUTCOME_VALUE, f"{attempt} {outcome.code}")
+                await self.store.set_value(
+                    chat_id, CODE_VALUE, outcome.code, ttl_seconds=KNOWN_TTL_SECONDS
+                )
+            replies: list[Reply] = []
+            async with self.store.session(chat_id) as slot:
+                session = self._load(slot.data, origin, replies)
+                before = session.at
+                session, outputs = advance(session, outcome, self.context())
+                slot.data = session.dump() if session.at else None
+                await self.store.delete_value(chat_id, PENDING_VALUE)
+        finally:
+            self._sending.discard(chat_id)
         _collect(outputs, replies)
         return Turn(session, replies, before=before)
 

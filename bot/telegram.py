@@ -270,10 +270,13 @@ class TelegramTransport:
         conversations = self.services.conversations
         turn = await conversations.handle(chat.id, event, origin, update_id=update.update_id)
         lang = turn.session.lang if turn.session else origin.lang
-        await self.show(update, turn, lang)
-        if turn.request is not None:
-            done = await conversations.complete(chat.id, turn.request, origin)
-            await self.send(chat.id, done.replies, lang)
+        try:
+            await self.show(update, turn, lang)
+        finally:
+            # Once asked for, the submission happens even if showing "sending…" failed.
+            if turn.request is not None:
+                done = await conversations.complete(chat.id, turn.request, origin)
+                await self.send(chat.id, done.replies, lang)
 
     def origin(self, update: Update, payload: str | None) -> Origin:
         """Language, partner, merchant and profile a new conversation starts from."""

@@ -128,11 +128,11 @@ class _Turn:
             self.say("done-already", code=self.s.code or "")
         elif not self.s.at:
             self.on_start()
+        elif self.s.submitting:
+            self.say("submit-in-progress")
         elif self.s.at in (SUMMARY, EDIT):
             self.say("use-buttons")
             self.ask_current()
-        elif self.s.submitting:
-            self.say("submit-in-progress")
         else:
             self.answer_text(self.current_step(), text)
 

@@ -85,3 +85,81 @@ async def test_the_code_is_linked_to_the_chat_after_submission(service: Conversa
     assert session is not None
     assert session.answers == {}
     assert session.code == code
+
+
+ANSWERS = ["Ana", "López", "mujer", "07/03/1990", "soltera", "Guatemala", "1234 56789 0101"]
+ANSWERS += ["31/12/2030", "Guatemala", "5555 1234", "a@example.com", "Tienda", "Tienda"]
+ANSWERS += ["Abarrotes", "zona 1", "576937-K", "1", "no", "1", "listo", "1", "no"]
+
+
+async def to_summary(service: Conversations, chat_id: int) -> str:
+    """Answer everything; return the binding of the summary's keyboard (confirm is button 0)."""
+    await service.run(chat_id, Start(), ORIGIN)
+    replies = []
+    for answer in ANSWERS:
+        replies = await service.run(chat_id, Text(answer), ORIGIN)
+    assert replies[-1].key == "summary"
+    binding = replies[-1].binding
+    assert binding is not None
+    return binding
+
+
+class CrashingStore(MemorySessionStore):
+    """A store whose next transaction dies, as if the process were killed at that point."""
+
+    crash = False
+
+    def session(self, chat_id: int):  # type: ignore[no-untyped-def]
+        if self.crash:
+            raise RuntimeError("killed")
+        return super().session(chat_id)
+
+
+async def test_a_crash_after_the_api_answered_still_gives_the_code_once(
+    service: Conversations,
+) -> None:
+    store = CrashingStore(ttl_seconds=600)
+    first = Conversations(store, service.leads, catalogue=Catalogue(), tributax_partner="tributax")
+    binding = await to_summary(first, 11)
+    turn = await first.handle(11, Pick(binding, 0), ORIGIN)
+    assert turn.request is not None
+    store.crash = True
+    with pytest.raises(RuntimeError, match="killed"):
+        await first.complete(11, turn.request, ORIGIN)
+    store.crash = False
+    # A new process (or another replica) gets the next update from the prospect.
+    restarted = Conversations(
+        store, service.leads, catalogue=Catalogue(), tributax_partner="tributax"
+    )
+    replies = await restarted.run(11, Text("¿hola?"), ORIGIN)
+    assert [r.key for r in replies][:1] == ["submit-done"]
+    code = replies[0].args["code"]
+    assert await store.get_value(11, CODE_VALUE) == code
+    assert await store.get_value(11, "pending") is None
+
+
+async def test_a_submission_nobody_finished_is_offered_again_after_the_grace(
+    service: Conversations,
+) -> None:
+    store = MemorySessionStore(ttl_seconds=600)
+    now = [1_000.0]
+    first = Conversations(
+        store, service.leads, catalogue=Catalogue(), tributax_partner="tributax",
+        clock=lambda: now[0],
+    )  # fmt: skip
+    binding = await to_summary(first, 12)
+    turn = await first.handle(12, Pick(binding, 0), ORIGIN)
+    assert turn.request is not None  # …and the process dies before calling the API.
+    other = Conversations(
+        store, service.leads, catalogue=Catalogue(), tributax_partner="tributax",
+        clock=lambda: now[0],
+    )  # fmt: skip
+    waiting = await other.run(12, Text("¿hola?"), ORIGIN)
+    assert [r.key for r in waiting] == ["submit-in-progress"]
+    now[0] += 120
+    replies = await other.run(12, Text("¿hola?"), ORIGIN)
+    assert [r.key for r in replies] == ["submit-unavailable", "summary", "use-buttons", "summary"]
+    retry = replies[-1].binding
+    assert retry is not None
+    done = await other.run(12, Pick(retry, 0), ORIGIN)
+    assert [r.key for r in done] == ["submit-sending", "submit-done"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.botapi import ChatMessage, UserChat
-from tests.e2e.harness import RedisServer, Stack, say, tap
+from tests.e2e.harness import RedisServer, Stack, say, tap, until
 from tests.e2e.test_telegram import onboard_in_spanish
 
 pytestmark = pytest.mark.e2e
@@ -29,11 +30,13 @@ async def confirm(user: UserChat, summary: ChatMessage, *expect: str) -> ChatMes
     return await tap(user, summary, label, *expect)
 
 
+DONE = "Su código de invitación es"
+
+
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
         ({"mode": "error", "count": 1, "status": 503}, "No pudimos comunicarnos con Migo"),
-        ({"mode": "garbage", "count": 1}, "No pudimos comunicarnos con Migo"),
         ({"mode": "create_failed", "count": 1}, "Migo no pudo crear el registro"),
     ],
 )
@@ -46,7 +49,17 @@ async def test_leads_api_failures_keep_every_answer_and_retry_creates_one_lead(
     again = await confirm(user, summary, message, "Revise sus datos")
     assert "Nombre: Ana Lucía" in again.plain
     assert "🔄 Reintentar" in [text for text, _ in again.buttons]
-    await confirm(user, again, "código de invitación")
+    await confirm(user, again, DONE)
+    assert await stack.lead_count() == 1
+
+
+async def test_garbage_after_the_lead_was_stored_never_duplicates_it(stack: Stack) -> None:
+    user = stack.api.user(2007, "Ana Lucía", "López García", language_code="es")
+    summary = await onboard_in_spanish(user)
+    await inject(stack, mode="garbage", count=1)
+    again = await confirm(user, summary, "No pudimos comunicarnos con Migo", "Revise sus datos")
+    # The API stored the lead before answering garbage: a retry is refused, not duplicated.
+    await confirm(user, again, "Ya existe un registro con ese DPI")
     assert await stack.lead_count() == 1
 
 
@@ -109,3 +122,25 @@ async def test_a_prospect_who_blocked_the_bot_does_not_break_it(stack: Stack) ->
     assert question.plain
     other = stack.api.user(2006, "Otra", language_code="es")
     await say(other, "/start", "Paso 1 de 21")
+
+
+async def test_killed_before_the_code_reached_the_prospect_the_code_is_kept(
+    stack: Stack,
+) -> None:
+    user = stack.api.user(2008, "Ana Lucía", "López García", language_code="es")
+    summary = await onboard_in_spanish(user)
+    await inject(stack, mode="hang", count=1, seconds=1)  # a slow but successful answer
+    await user.tap(summary, "✅ Confirmar y enviar")
+    await until(user, "Enviando su solicitud")
+    stack.api.flood(count=20, retry_after=30)  # so the code message cannot go out
+    await stack.api.wait_until(
+        lambda: any(c.status == 429 for c in stack.api.calls("sendMessage")), 10.0, "a 429"
+    )
+    stack.bot.kill()
+    stack.api.flood(count=1, retry_after=1)
+    await stack.bot.start(stack.api)
+    answer = await say(user, "¿Y mi código?", "Su código de invitación es", timeout=20)
+    code = re.search(r"\b[A-Z0-9]{7}\b", answer.plain)
+    assert code is not None
+    assert (await stack.lead(code.group(0)))["cui"] == "1234567890101"
+    assert await stack.lead_count() == 1

@@ -68,7 +68,7 @@ async def test_many_prospects_at_once_each_get_their_own_lead(stack: Stack) -> N
 async def onboard(user: UserChat, cui: str) -> str:
     summary = await onboard_in_spanish(user, cui=cui, timeout=120)
     await user.tap(summary, "✅ Confirmar y enviar")
-    done = await until(user, "código de invitación", timeout=120)
+    done = await until(user, "Su código de invitación es", timeout=120)
     match = re.search(r"\b[A-Z0-9]{7}\b", done.plain)
     assert match is not None, done.plain
     return match.group(0)

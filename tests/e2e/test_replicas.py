@@ -119,7 +119,7 @@ async def test_two_webhook_replicas_apply_each_update_once_in_order(
 async def onboard_and_submit(user: UserChat, cui: str) -> str:
     summary = await onboard_in_spanish(user, cui=cui)
     await user.tap(summary, "✅ Confirmar y enviar")
-    done = await until(user, "código de invitación", timeout=20)
+    done = await until(user, "Su código de invitación es", timeout=20)
     match = re.search(r"\b[A-Z0-9]{7}\b", done.plain)
     assert match is not None, done.plain
     return match.group(0)

@@ -82,7 +82,7 @@ async def test_spanish_onboarding_end_to_end(stack: Stack) -> None:
     first_question = user.messages()[0]
     assert first_question.plain.endswith("Respuesta: Ana Lucía")
     await user.tap(summary, "✅ Confirmar y enviar")
-    done = await until(user, "código de invitación")
+    done = await until(user, "Su código de invitación es")
     code = re.search(r"\b[A-Z0-9]{7}\b", done.plain)
     assert code is not None
     assert done.reply_markup == {
@@ -119,7 +119,7 @@ async def test_staff_see_the_masked_record_and_strangers_only_public_facts(stack
     prospect = stack.api.user(1003, "Ana Lucía", "López García", language_code="es")
     summary = await onboard_in_spanish(prospect)
     await prospect.tap(summary, "✅ Confirmar y enviar")
-    done = await until(prospect, "código de invitación")
+    done = await until(prospect, "Su código de invitación es")
     match = re.search(r"\b[A-Z0-9]{7}\b", done.plain)
     assert match is not None
     code = match.group(0)
@@ -148,7 +148,7 @@ async def test_a_double_tap_on_confirm_creates_one_lead(stack: Stack) -> None:
     summary = await onboard_in_spanish(user)
     await user.tap(summary, "✅ Confirmar y enviar")
     await user.tap(summary, "✅ Confirmar y enviar")
-    await until(user, "código de invitación")
+    await until(user, "Su código de invitación es")
     answers = user.callback_answers()
     assert len(answers) >= 2
     assert await stack.lead_count() == 1
@@ -339,7 +339,7 @@ async def test_forget_deletes_everything_held_about_the_sender(stack: Stack) -> 
     user = stack.api.user(1018, "Ana Lucía", "López García", language_code="es")
     summary = await onboard_in_spanish(user)
     await user.tap(summary, "✅ Confirmar y enviar")
-    await until(user, "código de invitación")
+    await until(user, "Su código de invitación es")
     keys = await chat_keys(stack, user)
     assert f"onboarding:{{{user.user_id}}}:code" in keys
     session = await stack_session(stack, user)
