@@ -144,3 +144,17 @@ async def test_killed_before_the_code_reached_the_prospect_the_code_is_kept(
     assert code is not None
     assert (await stack.lead(code.group(0)))["cui"] == "1234567890101"
     assert await stack.lead_count() == 1
+
+
+async def test_an_enumeration_of_100_codes_is_stopped_by_the_rate_limit(stack: Stack) -> None:
+    user = stack.api.user(2009, "Curioso", language_code="es")
+    async with httpx.AsyncClient() as http:
+        url = stack.sandbox.base_url.removesuffix("/rest") + "/_sandbox/requests"
+        before = (await http.get(url)).json()["count"]
+        for n in range(100):
+            await user.send(f"/status ZZ{n:05d}")
+        await stack.api.wait_until(lambda: len(user.messages()) >= 100, 30.0, "100 answers")
+        after = (await http.get(url)).json()["count"]
+    limited = [m for m in user.messages() if "muchas consultas" in m.plain]
+    assert after - before == 10  # STATUS_RATE_LIMIT: only these reached the Leads API
+    assert len(limited) == 90
