@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     tributax_partner_slug: str = "tributax"
     deep_link_partners: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
+    # True: REDIS_URL is one node of a Redis Cluster, and the client discovers the others.
+    redis_cluster: bool = False
     session_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     support_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_url: str | None = None

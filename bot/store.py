@@ -1,9 +1,10 @@
 """Session store: one conversation per chat, read-modify-write under a per-chat lock.
 
-Two implementations honour one contract: `RedisSessionStore` (shared by every bot replica)
-and `MemorySessionStore` (its in-process twin for the console, tests and local runs).
-Every key of a chat carries the hash tag `{<chat_id>}`, so the multi-key scripts and
-transactions below stay within one Redis Cluster slot.
+Two implementations honour one contract: `RedisSessionStore` (shared by every bot replica,
+on one Redis or on a Redis Cluster) and `MemorySessionStore` (its in-process twin for the
+console, tests and local runs). Every key of a chat carries the hash tag `{<chat_id>}`, and
+every operation touching more than one key is a Lua script over one chat's keys, so each
+call lands in a single Redis Cluster slot.
 """
 
 from __future__ import annotations
@@ -16,13 +17,20 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import (
+    ClusterError,
+    ReadOnlyError,
+    RedisClusterException,
+    RedisError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ReadOnlyError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +45,24 @@ _RESERVED_NAMES = frozenset({_SESSION, _LOCK, _COMMITTED, _VALUES})
 _POLL_BASE_SECONDS = 0.002
 _POLL_CAP_SECONDS = 0.05
 _FORGET_ATTEMPTS = 10
+# The cluster client refuses a call (MaxConnectionsError) instead of waiting when a node's
+# pool is full, and its default of 100 is below what one replica's concurrent updates (PTB
+# runs up to 256 at once) can have in flight on one node.
+_CLUSTER_CONNECTIONS_PER_NODE = 1024
+
+# Either client works: every call below routes by one chat's keys, or (ping) to every master.
+RedisClient = aioredis.Redis | RedisCluster
+
+# What an unreachable, failing-over or resharding Redis raises (a retry later may succeed).
+# RedisClusterException is what the cluster client raises when no node gives it a slot map.
+_OUTAGES = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ReadOnlyError,
+    ClusterError,
+    TryAgainError,
+    RedisClusterException,
+)
 
 
 class StoreError(Exception):
@@ -141,15 +167,18 @@ def rate_limit_key(key: str) -> str:
     return f"ratelimit:{{{key}}}"
 
 
-def open_store(redis_url: str | None, *, ttl_seconds: int) -> SessionStore:
-    """The Redis store when a URL is configured, else the in-memory twin (with a warning)."""
+def open_store(redis_url: str | None, *, ttl_seconds: int, cluster: bool = False) -> SessionStore:
+    """The Redis (Cluster) store when a URL is configured, else the in-memory twin (warned)."""
     if not redis_url:
+        if cluster:
+            # Falling back to memory would silently stop sharing sessions between replicas.
+            raise ValueError("REDIS_CLUSTER is set but REDIS_URL (one node of the cluster) is not")
         logger.warning(
             "REDIS_URL is not set: conversations live in this process's memory, are lost on "
             "restart and are not shared between replicas"
         )
         return MemorySessionStore(ttl_seconds=ttl_seconds)
-    return RedisSessionStore.from_url(redis_url, ttl_seconds=ttl_seconds)
+    return RedisSessionStore.from_url(redis_url, ttl_seconds=ttl_seconds, cluster=cluster)
 
 
 def _check_rate_limit_args(limit: int, window_seconds: int) -> None:
@@ -238,6 +267,13 @@ end
 return 0
 """
 
+# KEYS: value, values index. ARGV: name.
+_DELETE_VALUE = """
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 0
+"""
+
 # KEYS: session, committed, values index, value keys... ARGV: the names of those values.
 # Deletes nothing (returns 0) when the index names a value the caller did not pass, i.e.
 # one set since the caller read the index: the caller reads it again.
@@ -285,7 +321,7 @@ class RedisSessionStore:
 
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         *,
         ttl_seconds: int,
         lock_ttl_seconds: float = 30,
@@ -302,6 +338,7 @@ class RedisSessionStore:
         self._commit_script = client.register_script(_COMMIT)
         self._release_script = client.register_script(_RELEASE)
         self._set_value_script = client.register_script(_SET_VALUE)
+        self._delete_value_script = client.register_script(_DELETE_VALUE)
         self._forget_script = client.register_script(_FORGET)
         self._hit_script = client.register_script(_HIT)
 
@@ -311,21 +348,29 @@ class RedisSessionStore:
         url: str,
         *,
         ttl_seconds: int,
+        cluster: bool = False,
         lock_ttl_seconds: float = 30,
         lock_wait_seconds: float = 10,
         connect_timeout_seconds: float = 2.0,
         timeout_seconds: float = 5.0,
     ) -> RedisSessionStore:
-        """A store on its own connection pool, with timeouts and retries on transient errors."""
+        """A store on its own connection pool(s), with timeouts and retries on transient errors.
+
+        With `cluster`, `url` names any one node; the client discovers the others.
+        """
         # Retries nest (per connect and per command), so one overall budget per call keeps
         # a hung Redis from stalling an update for a multiple of the socket timeouts.
-        client = aioredis.Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_connect_timeout=connect_timeout_seconds,
-            socket_timeout=timeout_seconds,
-            health_check_interval=30,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
+        options: dict[str, Any] = {
+            "decode_responses": True,
+            "socket_connect_timeout": connect_timeout_seconds,
+            "socket_timeout": timeout_seconds,
+            "health_check_interval": 30,
+            "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
+        }
+        client: RedisClient = (
+            RedisCluster.from_url(url, max_connections=_CLUSTER_CONNECTIONS_PER_NODE, **options)
+            if cluster
+            else aioredis.Redis.from_url(url, **options)
         )
         return cls(
             client,
@@ -343,7 +388,7 @@ class RedisSessionStore:
                 yield
         except TimeoutError as exc:
             raise StoreUnavailable(f"Redis did not answer within {self._call_timeout} s") from exc
-        except (RedisConnectionError, RedisTimeoutError, ReadOnlyError) as exc:
+        except _OUTAGES as exc:
             raise StoreUnavailable(f"Redis is unavailable ({type(exc).__name__})") from exc
         except RedisError as exc:
             raise StoreError(f"Redis command failed ({type(exc).__name__})") from exc
@@ -422,11 +467,11 @@ class RedisSessionStore:
 
     async def delete_value(self, chat_id: int, name: str) -> None:
         """Delete one named value of the chat."""
-        key = value_key(chat_id, name)
-        async with self._redis(), self._client.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.srem(values_index_key(chat_id), name)
-            await pipe.execute()
+        # A script, not a MULTI pipeline: older cluster clients (redis>=5 is allowed) refuse
+        # transactions, while a script is atomic and one round trip on both clients.
+        keys = [value_key(chat_id, name), values_index_key(chat_id)]
+        async with self._redis():
+            await self._delete_value_script(keys=keys, args=[name])
 
     async def forget_chat(self, chat_id: int) -> None:
         """Delete the chat's session and values (not its lock: safe inside `session()`)."""
@@ -448,9 +493,12 @@ class RedisSessionStore:
         return int(hits) > limit
 
     async def ping(self) -> None:
-        """Raise StoreUnavailable when Redis does not answer."""
+        """Raise StoreUnavailable when Redis (every master of a cluster) does not answer."""
         async with self._redis():
-            await self._client.ping()
+            if isinstance(self._client, RedisCluster):
+                await self._client.ping(target_nodes=RedisCluster.PRIMARIES)
+            else:
+                await self._client.ping()
 
     async def aclose(self) -> None:
         """Close the client and its connection pool."""
