@@ -75,7 +75,9 @@ async def _conversations(settings: Settings, stderr: IO[str]) -> AsyncIterator[C
         http = build_http_client(settings)
         stack.push_async_callback(http.aclose)
         ttl = settings.session_ttl_seconds
-        store: SessionStore = open_store(settings.redis_url, ttl_seconds=ttl)
+        store: SessionStore = open_store(
+            settings.redis_url, ttl_seconds=ttl, cluster=settings.redis_cluster
+        )
         stack.push_async_callback(store.aclose)
         await store.forget_chat(CONSOLE_CHAT_ID)
         yield Conversations(

@@ -49,6 +49,9 @@ _FORGET_ATTEMPTS = 10
 # pool is full, and its default of 100 is below what one replica's concurrent updates (PTB
 # runs up to 256 at once) can have in flight on one node.
 _CLUSTER_CONNECTIONS_PER_NODE = 1024
+# One Redis: a bounded pool whose callers wait for a free connection (redis-py's default pool
+# raises MaxConnectionsError instead, which a burst of updates turns into refused prospects).
+_CONNECTIONS = 64
 
 # Either client works: every call below routes by one chat's keys, or (ping) to every master.
 RedisClient = aioredis.Redis | RedisCluster
@@ -370,7 +373,15 @@ class RedisSessionStore:
         client: RedisClient = (
             RedisCluster.from_url(url, max_connections=_CLUSTER_CONNECTIONS_PER_NODE, **options)
             if cluster
-            else aioredis.Redis.from_url(url, **options)
+            # from_pool: the client owns the pool, so aclose() disconnects it too.
+            else aioredis.Redis.from_pool(
+                aioredis.BlockingConnectionPool.from_url(
+                    url,
+                    max_connections=_CONNECTIONS,
+                    timeout=connect_timeout_seconds + timeout_seconds,
+                    **options,
+                )
+            )
         )
         return cls(
             client,

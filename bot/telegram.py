@@ -149,7 +149,11 @@ class TelegramTransport:
 
     async def startup(self, application: Application) -> None:  # type: ignore[type-arg]
         settings = self.settings
-        store = open_store(settings.redis_url, ttl_seconds=settings.session_ttl_seconds)
+        store = open_store(
+            settings.redis_url,
+            ttl_seconds=settings.session_ttl_seconds,
+            cluster=settings.redis_cluster,
+        )
         http = build_http_client(settings)
         leads = LeadsApiClient(
             http, settings.leads_api_token, tributax_partner_slug=settings.tributax_partner_slug
@@ -160,10 +164,11 @@ class TelegramTransport:
         self._services = _Services(store, http, leads, conversations)
         self._bot = application.bot
         await self._register_commands(application)
+        store_kind = "redis-cluster" if settings.redis_cluster else "redis"
         _log.info(
             "migo-bot telegram started: mode=%s store=%s leads_api=%s",
             "webhook" if settings.webhook_url else "polling",
-            "redis" if settings.redis_url else "memory",
+            store_kind if settings.redis_url else "memory",
             _without_credentials(settings.effective_leads_api_url),
         )
 
@@ -270,6 +275,9 @@ class TelegramTransport:
         conversations = self.services.conversations
         turn = await conversations.handle(chat.id, event, origin, update_id=update.update_id)
         lang = turn.session.lang if turn.session else origin.lang
+        outcome = "duplicate" if turn.duplicate else (turn.replies[0].key if turn.replies else "")
+        fields = {"chat_id": chat.id, "step": turn.before, "event": type(event).__name__}
+        _log.info("update handled", extra={**fields, "outcome": outcome})
         try:
             await self.show(update, turn, lang)
         finally:

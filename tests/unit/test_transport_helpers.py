@@ -83,3 +83,23 @@ def test_secrets_are_redacted_from_messages_and_tracebacks() -> None:
     RedactSecrets([token]).filter(failed)
     assert failed.exc_text is not None
     assert token not in failed.exc_text
+
+
+def test_json_logs_carry_the_structured_fields() -> None:
+    import json
+
+    from bot.logs import JsonFormatter
+
+    record = logging.LogRecord("bot.telegram", logging.INFO, "f", 1, "update handled", None, None)
+    record.chat_id, record.step, record.event, record.outcome = (
+        7,
+        "cui",
+        "Text",
+        "cui-invalid-format",
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "update handled"
+    assert entry["chat_id"] == 7
+    assert entry["step"] == "cui"
+    assert entry["outcome"] == "cui-invalid-format"
+    assert entry["level"] == "INFO"
