@@ -68,8 +68,12 @@ def configure_logging(level: str, secrets: Iterable[str], *, as_json: bool | Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    quiet_libraries(root.level)
+
+
+def quiet_libraries(level: int) -> None:
+    """Raise the libraries' loggers to the floor at which they log no personal data."""
     # httpx logs every request URL at INFO: the Bot API's carry the token, status lookups a code.
     # PTB and httpcore log request parameters and update bodies at DEBUG: answers, names, phones.
     for library, floor in _LIBRARY_FLOORS.items():
-        logger = logging.getLogger(library)
-        logger.setLevel(max(floor, root.level))
+        logging.getLogger(library).setLevel(max(floor, level))

@@ -252,10 +252,13 @@ class TelegramTransport:
         """Log without personal data; tell the prospect their answers are safe."""
         error = context.error
         chat = update.effective_chat if isinstance(update, Update) else None
+        # Telegram's own reason ("message is not modified", …) names no personal data.
+        reason = f" ({error.message})" if isinstance(error, TelegramError) else ""
         _log.error(
-            "handler failed for chat %s: %s",
+            "handler failed for chat %s: %s%s",
             chat.id if chat else "-",
             type(error).__name__,
+            reason,
             exc_info=(type(error), error, error.__traceback__) if error and _ours(error) else None,
         )
         if isinstance(update, Update) and chat is not None:
@@ -315,8 +318,13 @@ class TelegramTransport:
         assert chat is not None
         replies = turn.replies
         if query is not None:
+            if turn.duplicate:
+                # A redelivered tap: its first delivery has most likely answered it already,
+                # and Telegram refuses a second answer; that refusal is no failure.
+                await _quietly(query.answer())
+                return
             stale = [r for r in replies if r.key == "stale-button"]
-            if turn.duplicate or stale:
+            if stale:
                 await query.answer(catalog(lang).render("stale-button"))
                 # An expired conversation still explains itself; a stale tap says nothing more.
                 await self.send(chat.id, [r for r in replies if r.key != "stale-button"], lang)
