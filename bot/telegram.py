@@ -36,6 +36,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.conversation import CODE_VALUE, Conversations, Origin, Turn
 from bot.deeplink import parse_payload
@@ -96,21 +97,29 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    rate_limiter: AIORateLimiter | None = None,
+) -> Application:  # type: ignore[type-arg]
     """The PTB Application with every handler wired to one TelegramTransport."""
     assert settings.telegram_bot_token is not None
     transport = TelegramTransport(settings)
-    application = (
+    builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(transport.startup)
         .post_shutdown(transport.shutdown)
-        .build()
     )
+    if request is not None:
+        # In-process callers (tests, benchmarks) answer the Bot API without a network.
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("status", transport.on_status))
     application.add_handler(CommandHandler("start", transport.on_start, filters=private))
