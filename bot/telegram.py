@@ -261,6 +261,10 @@ class TelegramTransport:
         """Log without personal data; tell the prospect their answers are safe."""
         error = context.error
         chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(error, Forbidden):
+            # The prospect blocked the bot: nothing failed, and nobody can be told anything.
+            _log.info("chat %s blocked the bot", chat.id if chat else "-")
+            return
         # Telegram's own reason ("message is not modified", …) names no personal data.
         reason = f" ({error.message})" if isinstance(error, TelegramError) else ""
         _log.error(

@@ -6,7 +6,6 @@ import asyncio
 import datetime as dtm
 import html
 import json
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
@@ -49,6 +48,7 @@ from telegram.ext import (
 from tornado.httpserver import HTTPServer
 
 from tests.e2e.botapi import BotApiStandIn, EntityParseError, clean_text, parse_html, utf16_len
+from tests.e2e.harness import free_port
 
 TOKEN = "123456:TEST-token_1"
 NOT_MODIFIED = (
@@ -81,13 +81,6 @@ async def fails(
     with pytest.raises(error):
         await call
     return api.calls()[-1].description
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 # --- methods --------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.contract.conftest import StartProcess
 from tests.e2e.botapi import ChatMessage, UserChat
-from tests.e2e.harness import RedisServer, Stack, say, tap, until
+from tests.e2e.harness import SANDBOX_TOKEN, RedisServer, Stack, free_port, say, tap, until
 from tests.e2e.test_telegram import onboard_in_spanish
 
 pytestmark = pytest.mark.e2e
@@ -158,3 +159,51 @@ async def test_an_enumeration_of_100_codes_is_stopped_by_the_rate_limit(stack: S
     limited = [m for m in user.messages() if "muchas consultas" in m.plain]
     assert after - before == 10  # STATUS_RATE_LIMIT: only these reached the Leads API
     assert len(limited) == 90
+
+
+async def test_killed_between_every_two_answers_the_onboarding_loses_nothing(
+    stack: Stack,
+) -> None:
+    user = stack.api.user(2010, "Ana Lucía", "López García", language_code="es")
+    restarts = 0
+
+    def after_a_crash(act: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
+        async def crashed_then(*args: object, **kwargs: object) -> object:
+            nonlocal restarts
+            if restarts or user.messages():  # from the first answer on
+                stack.bot.kill()
+                await stack.bot.start(stack.api)
+                restarts += 1
+            return await act(*args, **kwargs)
+
+        return crashed_then
+
+    # Every message, tap and shared contact goes to a bot that was SIGKILLed just before.
+    user.send = after_a_crash(user.send)  # type: ignore[method-assign,assignment]
+    user.tap = after_a_crash(user.tap)  # type: ignore[method-assign,assignment]
+    user.share_contact = after_a_crash(user.share_contact)  # type: ignore[method-assign,assignment]
+    summary = await onboard_in_spanish(user, timeout=20)
+    assert restarts >= 20  # every answer after /start (23 today)
+    for line in ["Nombre: Ana Lucía", "DPI (CUI): 1234 56789 0101", "Teléfono: +502 5555 1234"]:
+        assert line in summary.plain
+    done = await confirm(user, summary, DONE)
+    code = re.search(r"\b[A-Z0-9]{7}\b", done.plain)
+    assert code is not None
+    assert await stack.lead_count() == 1
+
+
+async def test_a_leads_api_that_is_down_then_back_gets_one_lead(
+    start_stack: StartStack, sandbox_process: StartProcess
+) -> None:
+    port = free_port()
+    stack = await start_stack(LEADS_API_URL=f"http://127.0.0.1:{port}/rest")
+    user = stack.api.user(2011, "Ana Lucía", "López García", language_code="es")
+    summary = await onboard_in_spanish(user)
+    # Nothing listens on the port: the connection is refused.
+    again = await confirm(user, summary, "No pudimos comunicarnos con Migo", "Revise sus datos")
+    assert "Nombre: Ana Lucía" in again.plain
+    back = sandbox_process("--token", SANDBOX_TOKEN, "--port", str(port))
+    await confirm(user, again, DONE)
+    async with httpx.AsyncClient() as http:
+        leads = (await http.get(back.base_url.removesuffix("/rest") + "/_sandbox/leads")).json()
+    assert leads["count"] == 1

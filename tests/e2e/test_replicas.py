@@ -13,7 +13,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from tests.e2e.botapi import UserChat
-from tests.e2e.harness import Stack, until
+from tests.e2e.harness import Stack, free_port, until
 from tests.e2e.test_telegram import onboard_in_spanish
 
 pytestmark = pytest.mark.e2e
@@ -81,7 +81,7 @@ async def test_two_webhook_replicas_apply_each_update_once_in_order(
 ) -> None:
     stacks = []
     for _ in range(2):
-        port = _free_port()
+        port = free_port()
         balancer.targets.append(f"http://127.0.0.1:{port}/telegram")
         stacks.append(
             await start_stack(
@@ -123,11 +123,3 @@ async def onboard_and_submit(user: UserChat, cui: str) -> str:
     match = re.search(r"\b[A-Z0-9]{7}\b", done.plain)
     assert match is not None, done.plain
     return match.group(0)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

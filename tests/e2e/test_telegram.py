@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from tests.e2e.botapi import ChatMessage, UserChat
-from tests.e2e.harness import STAFF_ID, Stack, say, tap, until
+from tests.e2e.harness import STAFF_ID, Stack, free_port, say, tap, until
 
 pytestmark = pytest.mark.e2e
 
@@ -288,12 +287,6 @@ async def test_webhook_mode_with_a_secret_token(
             },
         )
     assert forged.status_code == 403
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_a_forwarded_code_is_offered_for_lookup(stack: Stack) -> None:
