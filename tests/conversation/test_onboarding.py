@@ -478,3 +478,26 @@ def test_a_profile_default_is_validated_like_a_typed_answer() -> None:
     chat.tap("btn-use")
     assert chat.keys == ["name-invalid-digits", "firstName-ask"]
     assert "firstName" not in chat.session.answers
+
+
+def test_markup_in_answers_is_shown_literally_and_sent_raw() -> None:
+    from bot.render import HTML, replies_text
+    from tests.e2e.botapi import parse_html
+
+    hostile = {"commercialName": "<b>Súper</b> & *_[Hnos]", "address": "Calle <i>5</i> & 6 *_`"}
+    chat = Chat(lang="es", profile={"profile_first": "Ana", "profile_last": "López"})
+    typical_spanish_onboarding(chat)
+    for field, value in hostile.items():
+        chat.tap("edit")
+        chat.tap(field)
+        chat.type(value)
+    summary = replies_text(chat.replies, "es", HTML)
+    # Telegram's HTML parse mode must show exactly what was typed, with no entity from it.
+    visible, entities = parse_html(summary)
+    for value in hostile.values():
+        assert value in visible
+    assert all(entity["type"] == "bold" for entity in entities)
+    chat.tap("submit")
+    payload = chat.requests[0].lead.payload()
+    assert payload["commercialName"] == hostile["commercialName"]
+    assert payload["address"] == hostile["address"]
