@@ -85,7 +85,9 @@ class _Turn:
         if self.s.at == DONE:
             self.say("done-already", code=self.s.code or "")
         elif self.s.at:
-            self.say("welcome-back")
+            # "Welcome back" only once there is something to come back to.
+            if self.s.answers:
+                self.say("welcome-back")
             self.ask_current()
         else:
             self.say("welcome", total=len(applicable(self.s, self.ctx)))

@@ -453,6 +453,13 @@ def test_start_again_resumes_instead_of_restarting() -> None:
     assert chat.session.answers == {"firstName": "Ana"}
 
 
+def test_start_before_any_answer_just_asks_again() -> None:
+    chat = Chat()
+    chat.start()
+    chat.start()
+    assert chat.keys == ["firstName-ask"]
+
+
 def test_session_stays_small() -> None:
     chat = Chat(profile={"profile_first": "Ana Lucía", "profile_last": "López García"})
     typical_spanish_onboarding(chat)
