@@ -71,8 +71,8 @@ class ReminderSweep:
             return 0
         claimed = await self._store.claim_value(chat_id, REMINDED_VALUE, session.sid)
         await self._store.move_reminder(chat_id, was, None)
-        reply = reminder(session, self._conversations.context())
-        if not claimed or reply is None:
+        reply = reminder(session, self._conversations.context()) if claimed else None
+        if reply is None:
             return 0
         await self._send(chat_id, reply, session.lang)
         _log.info("chat %s reminded at step %s", chat_id, session.at)
