@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -28,6 +29,8 @@ KNOWN_TTL_SECONDS = 365 * 24 * 3600
 # A submission under way ("<attempt> <started>"), and what the API answered ("<attempt> <code>").
 PENDING_VALUE = "pending"
 OUTCOME_VALUE = "outcome"
+# The sid of the conversation last reminded (bot/reminders.py claims it before sending).
+REMINDED_VALUE = "reminded"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Conversations:
         today: Any = date.today,
         clock: Callable[[], float] = time.time,
         submit_grace_seconds: float = 60.0,
+        reminder_after_seconds: float = 0,
     ) -> None:
         self.store = store
         self.leads = leads
@@ -73,6 +77,8 @@ class Conversations:
         self._clock = clock
         # After this long a submission nobody finished is settled as "unavailable".
         self.submit_grace_seconds = submit_grace_seconds
+        # A new conversation is scheduled for one reminder this long after it starts (0: none).
+        self.reminder_after_seconds = reminder_after_seconds
         self._sending: set[int] = set()
 
     def context(self) -> FlowContext:
@@ -106,7 +112,8 @@ class Conversations:
                 await self.store.set_value(chat_id, PENDING_VALUE, attempt)
                 self._sending.add(chat_id)
             slot.data = session.dump() if session.at else None
-            await self._remember(chat_id, fresh=fresh, kept=bool(session.at))
+            restarted = any(reply.key == "restarted" for reply in replies)
+            await self._remember(chat_id, fresh=fresh, kept=bool(session.at), restarted=restarted)
         return Turn(session if session.at else None, replies, before=before, request=request)
 
     async def _recover(self, chat_id: int, session: Session, replies: list[Reply]) -> Session:
@@ -131,12 +138,28 @@ class Conversations:
         await self.store.delete_value(chat_id, PENDING_VALUE)
         return session
 
-    async def _remember(self, chat_id: int, *, fresh: bool, kept: bool) -> None:
-        """Mark chats that have a conversation, so one that expires can be told apart."""
-        if fresh and kept:
-            await self.store.set_value(chat_id, KNOWN_VALUE, "1", ttl_seconds=KNOWN_TTL_SECONDS)
-        elif not kept:
+    async def _remember(self, chat_id: int, *, fresh: bool, kept: bool, restarted: bool) -> None:
+        """Mark chats that have a conversation, and schedule the reminder of a new one.
+
+        Only a conversation's first update (or a restart) writes here: ordinary updates cost
+        no round trip for this. The schedule lives in another slot than the chat's keys, so it
+        is a separate call, made concurrently rather than after the others.
+        """
+        if not kept:
             await self.store.delete_value(chat_id, KNOWN_VALUE)
+            return
+        calls = []
+        if fresh:
+            calls.append(
+                self.store.set_value(chat_id, KNOWN_VALUE, "1", ttl_seconds=KNOWN_TTL_SECONDS)
+            )
+        if (fresh or restarted) and self.reminder_after_seconds > 0:
+            due = self._clock() + self.reminder_after_seconds
+            calls.append(self.store.schedule_reminder(chat_id, due))
+        if restarted:
+            # A restarted conversation keeps its sid, yet it deserves its own reminder.
+            calls.append(self.store.delete_value(chat_id, REMINDED_VALUE))
+        await asyncio.gather(*calls)
 
     async def forget(self, chat_id: int) -> None:
         """Delete everything held about a chat: session, pending submission, code link."""

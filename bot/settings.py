@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # True: REDIS_URL is one node of a Redis Cluster, and the client discovers the others.
     redis_cluster: bool = False
     session_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    # A prospect idle this long mid-flow gets one reminder (0: never); the sweep looks this often.
+    reminder_after_seconds: int = Field(default=24 * 3600, ge=0)
+    reminder_sweep_seconds: float = Field(default=60.0, gt=0)
     support_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_url: str | None = None
     webhook_secret_token: SecretStr | None = None

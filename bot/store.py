@@ -117,7 +117,29 @@ class SessionStore(Protocol):
         ...
 
     async def forget_chat(self, chat_id: int) -> None:
-        """Delete the chat's session and every value of it."""
+        """Delete the chat's session, every value of it and its reminder."""
+        ...
+
+    async def session_idle(self, chat_id: int) -> tuple[str | None, float]:
+        """The chat's session (None when absent) and the seconds since it was last written."""
+        ...
+
+    async def claim_value(
+        self, chat_id: int, name: str, value: str, ttl_seconds: int | None = None
+    ) -> bool:
+        """Set a named value unless it already holds `value`; True when this call set it."""
+        ...
+
+    async def schedule_reminder(self, chat_id: int, due: float) -> None:
+        """Schedule the chat's reminder at `due` (epoch seconds), replacing any earlier one."""
+        ...
+
+    async def due_reminders(self, now: float, limit: int) -> list[tuple[int, float]]:
+        """Up to `limit` (chat id, due time) pairs due at `now`, earliest first."""
+        ...
+
+    async def move_reminder(self, chat_id: int, was: float, due: float | None) -> bool:
+        """Move the chat's reminder from `was` to `due` (None: drop it); False if it had moved."""
         ...
 
     async def hit_rate_limit(self, key: str, limit: int, window_seconds: int) -> bool:
@@ -163,6 +185,10 @@ def value_key(chat_id: int, name: str) -> str:
     if not name or name in _RESERVED_NAMES:
         raise ValueError(f"not a usable value name: {name!r}")
     return chat_key_prefix(chat_id) + name
+
+
+# One schedule for every chat (its own hash tag): the sweep reads it with one call.
+REMINDERS_KEY = "reminders:{due}"
 
 
 def rate_limit_key(key: str) -> str:
@@ -270,6 +296,41 @@ end
 return 0
 """
 
+# KEYS: value, values index. ARGV: value, ttl ms, name. Like _SET_VALUE, but only when the
+# value differs: the first of several replicas to claim wins.
+_CLAIM_VALUE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 1
+"""
+
+# KEYS: session. Every write sets the session's TTL afresh, so what is left of it tells
+# how long ago the last write was.
+_SESSION_IDLE = """
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
+"""
+
+# KEYS: the schedule. ARGV: chat id, expected due ms[, new due ms]. A reminder someone
+# rescheduled meanwhile (a new session, another replica) is left as it is.
+_MOVE_REMINDER = """
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not due or tonumber(due) ~= tonumber(ARGV[2]) then
+  return 0
+end
+if ARGV[3] then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
 # KEYS: value, values index. ARGV: name.
 _DELETE_VALUE = """
 redis.call('DEL', KEYS[1])
@@ -313,6 +374,11 @@ def _text(value: object) -> str | None:
     raise StoreError(f"unexpected Redis reply type {type(value).__name__}")
 
 
+def _ms(seconds: float) -> int:
+    """Epoch seconds as whole milliseconds: exact as a sorted-set score and in Lua."""
+    return round(seconds * 1000)
+
+
 def _poll_delay(attempt: int) -> float:
     """Exponential backoff with jitter, so replicas waiting for one chat do not beat in step."""
     ceiling = min(_POLL_CAP_SECONDS, _POLL_BASE_SECONDS * 2.0 ** min(attempt, 10))
@@ -344,6 +410,9 @@ class RedisSessionStore:
         self._delete_value_script = client.register_script(_DELETE_VALUE)
         self._forget_script = client.register_script(_FORGET)
         self._hit_script = client.register_script(_HIT)
+        self._claim_value_script = client.register_script(_CLAIM_VALUE)
+        self._session_idle_script = client.register_script(_SESSION_IDLE)
+        self._move_reminder_script = client.register_script(_MOVE_REMINDER)
 
     @classmethod
     def from_url(
@@ -485,7 +554,7 @@ class RedisSessionStore:
             await self._delete_value_script(keys=keys, args=[name])
 
     async def forget_chat(self, chat_id: int) -> None:
-        """Delete the chat's session and values (not its lock: safe inside `session()`)."""
+        """Delete the chat's session, values and reminder (not its lock: safe in `session()`)."""
         index = values_index_key(chat_id)
         fixed = [session_key(chat_id), committed_key(chat_id), index]
         for _ in range(_FORGET_ATTEMPTS):
@@ -493,8 +562,48 @@ class RedisSessionStore:
                 names = [_text(name) or "" for name in await self._client.smembers(index)]
                 values = [value_key(chat_id, name) for name in names]
                 if await self._forget_script(keys=fixed + values, args=names):
+                    # Another slot than the chat's keys, hence its own call.
+                    await self._client.zrem(REMINDERS_KEY, str(chat_id))
                     return
         raise StoreBusy(f"the values of chat {chat_id} kept changing while being forgotten")
+
+    async def session_idle(self, chat_id: int) -> tuple[str | None, float]:
+        """The chat's session (None when absent) and the seconds since it was last written."""
+        async with self._redis():
+            data, left_ms = await self._session_idle_script(keys=[session_key(chat_id)])
+        if data is None or int(left_ms) < 0:
+            return None, 0.0
+        return _text(data), max(0, self._ttl_ms - int(left_ms)) / 1000
+
+    async def claim_value(
+        self, chat_id: int, name: str, value: str, ttl_seconds: int | None = None
+    ) -> bool:
+        """Set a named value unless it already holds `value`; True when this call set it."""
+        ttl_ms = self._ttl_ms if ttl_seconds is None else ttl_seconds * 1000
+        keys = [value_key(chat_id, name), values_index_key(chat_id)]
+        async with self._redis():
+            return bool(await self._claim_value_script(keys=keys, args=[value, ttl_ms, name]))
+
+    async def schedule_reminder(self, chat_id: int, due: float) -> None:
+        """Schedule the chat's reminder at `due` (epoch seconds), replacing any earlier one."""
+        async with self._redis():
+            await self._client.zadd(REMINDERS_KEY, {str(chat_id): _ms(due)})
+
+    async def due_reminders(self, now: float, limit: int) -> list[tuple[int, float]]:
+        """Up to `limit` (chat id, due time) pairs due at `now`, earliest first."""
+        async with self._redis():
+            due = await self._client.zrangebyscore(
+                REMINDERS_KEY, "-inf", _ms(now), start=0, num=limit, withscores=True
+            )
+        return [(int(_text(pair[0]) or 0), float(pair[1]) / 1000) for pair in due]
+
+    async def move_reminder(self, chat_id: int, was: float, due: float | None) -> bool:
+        """Move the chat's reminder from `was` to `due` (None: drop it); False if it had moved."""
+        args: list[str | int] = [str(chat_id), _ms(was)]
+        if due is not None:
+            args.append(_ms(due))
+        async with self._redis():
+            return bool(await self._move_reminder_script(keys=[REMINDERS_KEY], args=args))
 
     async def hit_rate_limit(self, key: str, limit: int, window_seconds: int) -> bool:
         """Count a hit in a fixed window; True when this hit is over the limit."""
@@ -538,6 +647,7 @@ class MemorySessionStore:
         self._locks = _ChatLocks()
         self._chats: dict[int, dict[str, _Entry]] = {}
         self._hits: dict[str, tuple[int, float]] = {}
+        self._reminders: dict[int, int] = {}
 
     @asynccontextmanager
     async def session(self, chat_id: int) -> AsyncIterator[SessionSlot]:
@@ -589,8 +699,45 @@ class MemorySessionStore:
         self._drop(chat_id, value_key(chat_id, name))
 
     async def forget_chat(self, chat_id: int) -> None:
-        """Delete the chat's session and values (not its lock: safe inside `session()`)."""
+        """Delete the chat's session, values and reminder (not its lock: safe in `session()`)."""
         self._chats.pop(chat_id, None)
+        self._reminders.pop(chat_id, None)
+
+    async def session_idle(self, chat_id: int) -> tuple[str | None, float]:
+        """The chat's session (None when absent) and the seconds since it was last written."""
+        data = self._get(chat_id, session_key(chat_id))
+        if data is None:
+            return None, 0.0
+        left = self._chats[chat_id][session_key(chat_id)].expires_at - self._clock()
+        return data, max(0.0, self._ttl - left)
+
+    async def claim_value(
+        self, chat_id: int, name: str, value: str, ttl_seconds: int | None = None
+    ) -> bool:
+        """Set a named value unless it already holds `value`; True when this call set it."""
+        if await self.get_value(chat_id, name) == value:
+            return False
+        await self.set_value(chat_id, name, value, ttl_seconds)
+        return True
+
+    async def schedule_reminder(self, chat_id: int, due: float) -> None:
+        """Schedule the chat's reminder at `due` (epoch seconds), replacing any earlier one."""
+        self._reminders[chat_id] = _ms(due)
+
+    async def due_reminders(self, now: float, limit: int) -> list[tuple[int, float]]:
+        """Up to `limit` (chat id, due time) pairs due at `now`, earliest first."""
+        due = sorted((ms, chat) for chat, ms in self._reminders.items() if ms <= _ms(now))
+        return [(chat, ms / 1000) for ms, chat in due[:limit]]
+
+    async def move_reminder(self, chat_id: int, was: float, due: float | None) -> bool:
+        """Move the chat's reminder from `was` to `due` (None: drop it); False if it had moved."""
+        if self._reminders.get(chat_id) != _ms(was):
+            return False
+        if due is None:
+            del self._reminders[chat_id]
+        else:
+            self._reminders[chat_id] = _ms(due)
+        return True
 
     async def hit_rate_limit(self, key: str, limit: int, window_seconds: int) -> bool:
         """Count a hit in a fixed window; True when this hit is over the limit."""

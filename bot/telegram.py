@@ -7,6 +7,8 @@ service, and each Reply becomes Bot API calls. Flow state never lives in PTB.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from bot.conversation import CODE_VALUE, Conversations, Origin, Turn
 from bot.deeplink import parse_payload
 from bot.leads_api import InvalidCode, LeadsApiClient, LeadsApiError, build_http_client
 from bot.leads_api import normalize_code as read_code
+from bot.reminders import ReminderSweep
 from bot.render import HTML, button_text, replies_text
 from bot.settings import Settings
 from bot.status import render_status
@@ -153,6 +156,7 @@ class TelegramTransport:
         self.catalogue: Catalogue = load_catalogue(settings.products_file)
         self._services: _Services | None = None
         self._bot: Bot | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -168,11 +172,20 @@ class TelegramTransport:
             http, settings.leads_api_token, tributax_partner_slug=settings.tributax_partner_slug
         )
         conversations = Conversations(
-            store, leads, catalogue=self.catalogue, tributax_partner=settings.tributax_partner_slug
+            store,
+            leads,
+            catalogue=self.catalogue,
+            tributax_partner=settings.tributax_partner_slug,
+            reminder_after_seconds=settings.reminder_after_seconds,
         )
         self._services = _Services(store, http, leads, conversations)
         self._bot = application.bot
         await self._register_commands(application)
+        if settings.reminder_after_seconds > 0:
+            sweep = ReminderSweep(
+                conversations, self.send_reminder, after_seconds=settings.reminder_after_seconds
+            )
+            self._sweeper = asyncio.create_task(sweep.run(settings.reminder_sweep_seconds))
         store_kind = "redis-cluster" if settings.redis_cluster else "redis"
         _log.info(
             "migo-bot telegram started: mode=%s store=%s leads_api=%s",
@@ -182,6 +195,10 @@ class TelegramTransport:
         )
 
     async def shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         if self._services is not None:
             await self._services.http.aclose()
             await self._services.store.aclose()
@@ -394,6 +411,13 @@ class TelegramTransport:
             await self.bot.send_message(
                 chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
             )
+
+    async def send_reminder(self, chat_id: int, reply: Reply, lang: Language) -> None:
+        """A reminder from the sweep; a chat that blocked the bot is simply not reminded."""
+        try:
+            await self.send(chat_id, [reply], lang)
+        except TelegramError as error:
+            _log.info("chat %s: reminder not delivered (%s)", chat_id, type(error).__name__)
 
     def markup(
         self, replies: list[Reply], lang: Language

@@ -94,7 +94,7 @@ class _Turn:
             self.go_next()
 
     def on_command(self, name: str, arg: str) -> None:
-        if name not in ("language", "cancel", "restart") and self.s.confirming:
+        if name not in ("language", "cancel", "restart", "resume") and self.s.confirming:
             self.s.confirming = None
             self.s.pending = None
         if name == "language":
@@ -106,6 +106,9 @@ class _Turn:
             self.say("done-already", code=self.s.code or "")
         elif not self.s.at:
             self.on_start()
+        elif name == "resume":
+            self.say("welcome-back")
+            self.ask_current()
         elif name == "back":
             self.go_back()
         elif name == "skip":
@@ -117,8 +120,12 @@ class _Turn:
             self.ask_current()
 
     def on_pick(self, binding: str, index: int) -> None:
-        buttons = self.keyboard()
-        if binding != self.s.binding or not 0 <= index < len(buttons):
+        buttons: list[Button] = []
+        if binding == self.s.binding:
+            buttons = self.keyboard()
+        elif binding == self.s.reminder_binding:
+            buttons = self.reminder_keyboard()
+        if not 0 <= index < len(buttons):
             self.say("stale-button")
             return
         self.on_button(buttons[index])
@@ -234,6 +241,20 @@ class _Turn:
         if self.previous_step(step) is not None:
             buttons.append(_button("back", "btn-back"))
         return buttons
+
+    def reminder_keyboard(self) -> list[Button]:
+        """A reminder's one button, live while the conversation is open (stale once it ends)."""
+        if self.s.at in ("", DONE):
+            return []
+        return [_button("resume", "btn-continue")]
+
+    def steps_left(self) -> int:
+        """Questions still unanswered (0 at the summary)."""
+        return sum(
+            1
+            for step in applicable(self.s, self.ctx)
+            if step.name not in self.s.answers and step.name not in self.s.skipped
+        )
 
     # ---- answering --------------------------------------------------------------------------
 
@@ -588,6 +609,20 @@ class _Turn:
                 in_place=in_place,
             )
         )
+
+
+def reminder(session: Session, ctx: FlowContext) -> Reply | None:
+    """The nudge for a prospect who stopped mid-flow (None when no flow is open)."""
+    turn = _Turn(session, ctx)
+    buttons = turn.reminder_keyboard()
+    if not buttons:
+        return None
+    return Reply(
+        key="reminder",
+        args={"left": turn.steps_left()},
+        buttons=tuple(buttons),
+        binding=session.reminder_binding,
+    )
 
 
 class _Done(v.Invalid):

@@ -65,6 +65,11 @@ class Session(BaseModel):
         """The token that binds a drawn keyboard to this session and this question."""
         return f"{self.sid}.{self.kb}"
 
+    @property
+    def reminder_binding(self) -> str:
+        """The token of a reminder's button: bound to the session, not to one question."""
+        return f"{self.sid}.r"
+
 
 def new_session(
     sid: str, lang: Language, partner: str, merchant: str | None = None, **profile: Any

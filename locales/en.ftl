@@ -40,6 +40,14 @@ confirm-expired = That date has passed: your DPI looks expired. Is the date corr
 cancel-aborted = All right, nothing was cancelled. Let's continue.
 cancelled = Done: your registration was cancelled and your answers deleted. Type /start whenever you want to begin again.
 restarted = Done, your answers were deleted. Let's start again.
+reminder =
+    { $left ->
+        [0] Shall we carry on? You've answered every question: all that's left is to review your details and send them.
+        [one] Shall we carry on? Just 1 step left to register your business with Migo.
+       *[other] Shall we carry on? { $left } steps left to register your business with Migo.
+    }
+    Your answers are saved; tap "Continue" whenever you like.
+btn-continue = ▶️ Continue
 stuck = This question seems to be giving you trouble. You can ask for help, skip it if it's optional, or cancel with the buttons below; or simply try again.
 progress = Step { $n } of { $total } · { $section }
 answered = Answer: { $answer }

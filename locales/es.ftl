@@ -40,6 +40,14 @@ confirm-expired = Esa fecha ya pasó: su DPI parece vencido. ¿Es correcta la fe
 cancel-aborted = Muy bien, no se canceló nada. Seguimos.
 cancelled = Listo, cancelamos el registro y borramos sus respuestas. Cuando quiera empezar de nuevo, escriba /start.
 restarted = Listo, borramos sus respuestas. Empecemos de nuevo.
+reminder =
+    { $left ->
+        [0] ¿Seguimos? Ya respondió todas las preguntas: solo falta revisar sus datos y enviarlos.
+        [one] ¿Seguimos? Le falta solo 1 paso para registrar su negocio en Migo.
+       *[other] ¿Seguimos? Le faltan { $left } pasos para registrar su negocio en Migo.
+    }
+    Sus respuestas están guardadas; toque «Continuar» cuando guste.
+btn-continue = ▶️ Continuar
 stuck = Parece que esta pregunta está dando problemas. Puede pedir ayuda, omitirla si es opcional o cancelar con los botones de abajo; o intentarlo otra vez.
 progress = Paso { $n } de { $total } · { $section }
 answered = Respuesta: { $answer }

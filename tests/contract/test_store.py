@@ -268,6 +268,72 @@ async def test_forget_chat_removes_that_chat_only(store: SessionStore) -> None:
     await store.forget_chat(3)
 
 
+# Epoch times in the past and future of the tests; milliseconds must survive the round trip.
+EPOCH = 1_780_000_000.125
+
+
+async def test_reminders_come_due_earliest_first_and_move_only_from_where_they_were(
+    store: SessionStore,
+) -> None:
+    await store.schedule_reminder(1, EPOCH + 100)
+    await store.schedule_reminder(2, EPOCH + 50.5)
+    await store.schedule_reminder(3, EPOCH + 500)
+
+    assert await store.due_reminders(EPOCH, 10) == []
+    assert await store.due_reminders(EPOCH + 200, 10) == [(2, EPOCH + 50.5), (1, EPOCH + 100)]
+    assert await store.due_reminders(EPOCH + 200, 1) == [(2, EPOCH + 50.5)]
+
+    assert await store.move_reminder(1, EPOCH + 100, EPOCH + 300)
+    assert not await store.move_reminder(1, EPOCH + 100, None)  # someone moved it meanwhile
+    assert await store.move_reminder(2, EPOCH + 50.5, None)
+    assert not await store.move_reminder(2, EPOCH + 50.5, None)  # already dropped
+    assert await store.due_reminders(EPOCH + 1000, 10) == [(1, EPOCH + 300), (3, EPOCH + 500)]
+
+    await store.schedule_reminder(3, EPOCH + 20)  # a new conversation replaces the old one
+    assert await store.due_reminders(EPOCH + 100, 10) == [(3, EPOCH + 20)]
+
+
+async def test_forget_chat_drops_the_chats_reminder(store: SessionStore) -> None:
+    await store.schedule_reminder(1, EPOCH)
+    await store.schedule_reminder(2, EPOCH)
+
+    await store.forget_chat(1)
+
+    assert await store.due_reminders(EPOCH, 10) == [(2, EPOCH)]
+
+
+async def test_session_idle_is_the_time_since_the_last_write(harness: Harness) -> None:
+    store = harness.make()
+    assert await store.session_idle(1) == (None, 0.0)
+    await write(store, 1, "one")
+    await harness.let_time_pass(1.0)
+
+    data, idle = await store.session_idle(1)
+    assert data == "one"
+    assert idle >= 0.99
+
+    async with store.session(1) as slot:
+        assert slot.data == "one"  # a read-only update writes the session back, too
+    _data, since_write = await store.session_idle(1)
+    assert since_write < idle
+
+
+async def test_claim_value_is_won_by_one_claimant_per_value(harness: Harness) -> None:
+    # Redis: four replicas, each with its own pool; memory: one process, four callers.
+    replicas = (
+        [harness.make() for _ in range(4)] if harness.kind == "redis" else [harness.make()] * 4
+    )
+
+    wins = await asyncio.gather(*(r.claim_value(1, "reminded", "abc") for r in replicas * 5))
+
+    assert wins.count(True) == 1
+    assert await replicas[0].get_value(1, "reminded") == "abc"
+    assert await replicas[1].claim_value(1, "reminded", "def")  # another conversation
+    assert not await replicas[2].claim_value(1, "reminded", "def")
+    await replicas[3].forget_chat(1)
+    assert await replicas[0].get_value(1, "reminded") is None
+
+
 async def test_forget_chat_inside_a_session_then_deleting_it(store: SessionStore) -> None:
     await write(store, 1, "one")
     await store.set_value(1, "a", "1")

@@ -400,6 +400,32 @@ async def test_forget_chat_removes_that_chat_from_its_master_and_keeps_the_other
     assert [await first.peek(chat_id) for chat_id in kept] == ["answers", "answers"]
 
 
+async def test_reminders_of_chats_on_every_master_are_claimed_once_by_two_replicas(
+    cluster: Cluster, stores: Callable[..., RedisSessionStore]
+) -> None:
+    first, second = stores(), stores()
+    for chat_id in cluster.chats:
+        await write(first, chat_id, "answers")
+        await first.schedule_reminder(chat_id, 1_000.0)
+
+    due = await second.due_reminders(1_000.0, 10)
+
+    assert sorted(due) == sorted((chat_id, 1_000.0) for chat_id in cluster.chats)
+    for chat_id in cluster.chats:
+        data, idle = await second.session_idle(chat_id)
+        assert data == "answers"
+        assert 0 <= idle < 60
+        claims = [store.claim_value(chat_id, "reminded", "abc123") for store in (first, second)]
+        assert sorted(await asyncio.gather(*claims)) == [False, True]
+        assert await second.move_reminder(chat_id, 1_000.0, None)
+        assert not await first.move_reminder(chat_id, 1_000.0, None)
+    assert await first.due_reminders(2_000.0, 10) == []
+    forgotten = cluster.chats[0]
+    await first.schedule_reminder(forgotten, 1_500.0)
+    await second.forget_chat(forgotten)
+    assert await first.due_reminders(2_000.0, 10) == []
+
+
 async def test_rate_limit_is_shared_by_replicas_and_ends_with_its_window(
     raw: RedisCluster, stores: Callable[..., RedisSessionStore]
 ) -> None:

@@ -129,7 +129,7 @@ TRANSPORT_KEYS: set[str] = set()
 def test_every_message_renders_without_isolation_marks(lang: str) -> None:
     sample = {"total": 21, "n": 3, "section": "S", "code": "25DC4D1", "kind": "photo",
               "max": 60, "min": 2, "years": 10, "year": 1990, "messages": "m", "field": "f",
-              "message": "m", "value": "v", "answer": "a"}  # fmt: skip
+              "message": "m", "value": "v", "answer": "a", "left": 4}  # fmt: skip
     for key in sorted(message_keys(lang)):
         text = catalog(lang).render(key, sample)
         assert text.strip(), key
