@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from tests.e2e.botapi import ChatMessage, UserChat
-from tests.e2e.harness import Stack, say, tap, until
-from tests.e2e.test_replicas import SECRET, Balancer, _free_port
+from tests.e2e.harness import Stack, free_port, say, tap, until
+from tests.e2e.test_replicas import SECRET, Balancer
 from tests.e2e.test_replicas import balancer as balancer  # the fixture
 from tests.e2e.test_telegram import onboard_in_spanish
 
@@ -94,7 +94,7 @@ async def test_two_webhook_replicas_send_each_reminder_once(
 ) -> None:
     stacks = []
     for _ in range(2):
-        port = _free_port()
+        port = free_port()
         balancer.targets.append(f"http://127.0.0.1:{port}/telegram")
         stacks.append(
             await start_stack(
