@@ -83,6 +83,10 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         print("migo-bot telegram: TELEGRAM_BOT_TOKEN is not set", flush=True)
         return 2
+    if not settings.partner_slug:
+        # Every lead names its partner; without one the API would get leads nobody owns.
+        print("migo-bot telegram: PARTNER_SLUG is not set", flush=True)
+        return 2
     application = build_application(settings)
     updates = ["message", "edited_message", "callback_query"]
     if settings.webhook_url:

@@ -50,3 +50,9 @@ def test_telegram_without_a_token_says_so_and_exits_2() -> None:
     result = migo_bot("telegram", env={"TELEGRAM_BOT_TOKEN": ""})
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stdout + result.stderr
+
+
+def test_telegram_without_a_partner_says_so_and_exits_2() -> None:
+    result = migo_bot("telegram", env={"TELEGRAM_BOT_TOKEN": "1:x", "PARTNER_SLUG": ""})
+    assert result.returncode == 2
+    assert "PARTNER_SLUG" in result.stdout + result.stderr
