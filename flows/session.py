@@ -81,11 +81,11 @@ def new_session(
 
 
 class SessionOutdated(Exception):
-    """The stored session was written by a schema this code cannot read or migrate."""
+    """The stored session was written by a schema this code cannot read."""
 
 
 def load_session(data: str) -> Session:
-    """Parse a stored session, migrating older schema versions where possible."""
+    """Parse a stored session; any other schema version raises SessionOutdated."""
     try:
         session = Session.model_validate_json(data)
     except ValueError as error:
