@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("code")
     flow = commands.add_parser("flow", help="print the conversation's steps")
     flow.add_argument("--mermaid", action="store_true", help="as a Mermaid flowchart")
+    commands.add_parser("funnel", help="print the onboarding funnel kept in REDIS_URL")
     return parser
 
 
@@ -68,6 +69,10 @@ def _command(name: str) -> Command:
             return status_command
         if name == "flow":
             return _flow
+        if name == "funnel":
+            from bot.funnel import funnel_command
+
+            return funnel_command
     except ImportError as error:
         if error.name and error.name.startswith("bot."):
             return _not_yet(name)
