@@ -370,12 +370,14 @@ class TelegramTransport:
         replies = turn.replies
         if query is not None:
             stale = [r for r in replies if r.key == "stale-button"]
+            # A redelivered tap reaches two replicas: whichever answers the query second is
+            # refused, and must still show the next question (or say nothing more).
             if turn.duplicate or stale:
-                await query.answer(catalog(lang).render("stale-button"))
+                await self.quietly(query.answer(catalog(lang).render("stale-button")))
                 # An expired conversation still explains itself; a stale tap says nothing more.
                 await self.send(chat.id, [r for r in replies if r.key != "stale-button"], lang)
                 return
-            await query.answer()
+            await self.quietly(query.answer())
             if len(replies) == 1 and replies[0].in_place:
                 await self.quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
                 return
@@ -522,7 +524,7 @@ class TelegramTransport:
         return self._bot
 
     async def quietly(self, call: object) -> None:
-        """Edits Telegram refuses as pointless ("not modified", "not found") are harmless."""
+        """Pointless edits ("not modified", "not found") and taps answered already are harmless."""
         try:
             await call  # type: ignore[misc]
         except (BadRequest, Forbidden) as error:
