@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import Awaitable, Callable
@@ -129,3 +130,28 @@ async def test_staff_read_the_funnel_and_the_metrics_count_the_updates(
     assert _metric(scraped, "migo_bot_leads_created_total") == 0
     assert personal_data_in(scraped) == []
     assert "1101" not in scraped
+
+
+@pytest.mark.e2e
+async def test_the_bot_sweeps_an_expired_conversation_into_abandoned(
+    start_stack: Callable[..., Awaitable[Stack]],
+) -> None:
+    port = _free_port()
+    stack = await start_stack(
+        METRICS_PORT=str(port), SESSION_TTL_SECONDS="2", FUNNEL_SWEEP_SECONDS="0.2"
+    )
+    prospect = stack.api.user(1103, "Ana Lucía", language_code="es")
+    await say(prospect, "/start", "Paso 1 de 21")
+    await say(prospect, "Ana Lucía", "Paso 2 de 21")
+    abandoned = 0.0
+    async with httpx.AsyncClient() as http:
+        for _ in range(100):
+            scraped = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+            abandoned = _metric(scraped, "migo_bot_funnel_abandoned_total", step="lastName")
+            if abandoned:
+                break
+            await asyncio.sleep(0.1)
+    assert abandoned == 1
+    result = migo_bot("funnel", env={"REDIS_URL": redis_url()})
+    row = next(line for line in result.stdout.splitlines() if line.startswith("lastName"))
+    assert re.split(r"\s{2,}", row) == ["lastName", "1", "0", "100.0 %", "-", "1"]
