@@ -302,9 +302,10 @@ class TelegramTransport:
         """Log without personal data; tell the prospect their answers are safe."""
         error = context.error
         chat = update.effective_chat if isinstance(update, Update) else None
-        if error is not None:
-            count = self.metrics.bot_api_error if isinstance(error, TelegramError) else None
-            (count or self.metrics.handler_failure)(error)
+        if isinstance(error, TelegramError):
+            self.metrics.bot_api_error(error)
+        elif error is not None:
+            self.metrics.handler_failure(error)
         _log.error(
             "handler failed for chat %s: %s",
             chat.id if chat else "-",
