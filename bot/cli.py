@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     flow = commands.add_parser("flow", help="print the conversation's steps")
     flow.add_argument("--mermaid", action="store_true", help="as a Mermaid flowchart")
     commands.add_parser("health", help="exit 0 when the session store answers (a healthcheck)")
+    commands.add_parser("funnel", help="print the onboarding funnel kept in REDIS_URL")
     return parser
 
 
@@ -73,6 +74,10 @@ def _command(name: str) -> Command:
             from bot.health import health_command
 
             return health_command
+        if name == "funnel":
+            from bot.funnel import funnel_command
+
+            return funnel_command
     except ImportError as error:
         if error.name and error.name.startswith("bot."):
             return _not_yet(name)

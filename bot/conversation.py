@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.funnel import Funnel, progress
 from bot.leads_api import LeadsApiClient
-from bot.store import SessionStore
+from bot.store import SessionStore, StoreError
 from bot.submit import submit
 from flows.catalogue import Catalogue
 from flows.engine import advance
@@ -68,8 +69,10 @@ class Conversations:
         clock: Callable[[], float] = time.time,
         submit_grace_seconds: float = 60.0,
         reminder_after_seconds: float = 0,
+        funnel: Funnel | None = None,
     ) -> None:
         self.store = store
+        self.funnel = funnel
         self.leads = leads
         self.catalogue = catalogue
         self.tributax_partner = tributax_partner
@@ -111,6 +114,7 @@ class Conversations:
                 attempt = f"{session.sid}.{session.kb} {self._clock():.0f}"
                 await self.store.set_value(chat_id, PENDING_VALUE, attempt)
                 self._sending.add(chat_id)
+            await self._count(chat_id, before, session, replies)
             slot.data = session.dump() if session.at else None
             restarted = any(reply.key == "restarted" for reply in replies)
             await self._remember(chat_id, fresh=fresh, kept=bool(session.at), restarted=restarted)
@@ -161,10 +165,26 @@ class Conversations:
             calls.append(self.store.delete_value(chat_id, REMINDED_VALUE))
         await asyncio.gather(*calls)
 
+    async def _count(
+        self, chat_id: int, before: str, session: Session, replies: list[Reply]
+    ) -> None:
+        """Funnel bookkeeping, under the chat's lock so a chat's records keep their order."""
+        step = progress(before, session, replies)
+        if self.funnel is None or not step.worth_recording:
+            return
+        try:
+            await self.funnel.record(chat_id, step)
+        except StoreError as error:
+            # Counting must never cost a prospect their answer.
+            _log.warning("chat %s: funnel not updated (%s)", chat_id, type(error).__name__)
+
     async def forget(self, chat_id: int) -> None:
         """Delete everything held about a chat: session, pending submission, code link."""
         async with self.store.session(chat_id) as slot:
             slot.data = None
+            if self.funnel is not None:
+                # Dropped first: a sweep must not take the vanished session for an expired one.
+                await self.funnel.drop(chat_id)
             await self.store.forget_chat(chat_id)
 
     async def complete(self, chat_id: int, request: SubmitRequest, origin: Origin) -> Turn:
@@ -185,6 +205,7 @@ class Conversations:
                 session = self._load(slot.data, origin, replies)
                 before = session.at
                 session, outputs = advance(session, outcome, self.context())
+                await self._count(chat_id, before, session, [])
                 slot.data = session.dump() if session.at else None
                 await self.store.delete_value(chat_id, PENDING_VALUE)
         finally:

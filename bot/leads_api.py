@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
@@ -28,6 +30,9 @@ LEAD_NOT_FOUND = 7130
 _log = logging.getLogger(__name__)
 _CODE = re.compile(r"[A-Z0-9]{4,16}")
 _LEADING_WORD = re.compile(r"""\s*["'`]?([A-Za-z][A-Za-z0-9]*)""")
+T = TypeVar("T")
+# Told (operation, outcome, seconds) after every create or get: metrics, never payloads.
+Observer = Callable[[str, str, float], None]
 # These failures happen before the request leaves the machine, so resending cannot duplicate.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -159,6 +164,7 @@ class LeadsApiClient:
         get_attempts: int = 3,
         backoff_seconds: float = 0.2,
         tributax_partner_slug: str = DEFAULT_TRIBUTAX_PARTNER,
+        observer: Observer | None = None,
     ) -> None:
         if get_attempts < 1:
             raise ValueError("get_attempts must be at least 1")
@@ -167,9 +173,32 @@ class LeadsApiClient:
         self._attempts = get_attempts
         self._backoff = backoff_seconds
         self._tributax = tributax_partner_slug
+        self._observer = observer
 
     async def create_lead(self, lead: Lead, merchant_id: str | None = None) -> str:
         """Submit the lead and return its invitation code; sends x-merchant-id when given."""
+        return await self._observed("create", self._create_lead(lead, merchant_id))
+
+    async def get_lead(self, code: str) -> LeadRecord | None:
+        """The record behind an invitation code, or None when no lead has it."""
+        return await self._observed("get", self._get_lead(code))
+
+    async def _observed(self, operation: str, call: Awaitable[T]) -> T:
+        """Run one create or get, and tell the observer how it ended and how long it took."""
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await call
+            outcome = "created" if operation == "create" else _found(result)
+            return result
+        except LeadsApiError as error:
+            outcome = _OUTCOMES.get(type(error), "unavailable")
+            raise
+        finally:
+            if self._observer is not None:
+                self._observer(operation, outcome, time.perf_counter() - started)
+
+    async def _create_lead(self, lead: Lead, merchant_id: str | None) -> str:
         payload = lead.payload()
         try:
             # A Lead built without context was checked against the default Tributax slug.
@@ -190,8 +219,7 @@ class LeadsApiClient:
                 return _invitation_code(response)
         return _invitation_code(await self._send("POST", "leads", "leads", headers, payload))
 
-    async def get_lead(self, code: str) -> LeadRecord | None:
-        """The record behind an invitation code, or None when no lead has it."""
+    async def _get_lead(self, code: str) -> LeadRecord | None:
         path = f"leads/{normalize_code(code)}"
         headers = self._headers()
         for attempt in range(1, self._attempts):
@@ -226,6 +254,19 @@ class LeadsApiClient:
 
     async def _pause(self, attempt: int) -> None:
         await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+
+
+def _found(result: object) -> str:
+    return "not-found" if result is None else "found"
+
+
+_OUTCOMES: dict[type[LeadsApiError], str] = {
+    LeadRejected: "rejected",
+    LeadAlreadyRegistered: "already-registered",
+    LeadNotCreated: "not-created",
+    LeadsApiMisconfigured: "misconfigured",
+    LeadsApiUnavailable: "unavailable",
+}
 
 
 def _envelope(response: httpx.Response) -> _Envelope:

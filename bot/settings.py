@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     status_rate_limit: int = Field(default=10, gt=0)
     status_rate_window_seconds: int = Field(default=600, gt=0)
     log_level: str = "INFO"
+    # Prometheus metrics on http://METRICS_HOST:METRICS_PORT/metrics; unset: not served.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    # How often a replica looks for conversations abandoned (expired) in the funnel.
+    funnel_sweep_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("support_user_ids", mode="before")
     @classmethod

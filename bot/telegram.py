@@ -42,8 +42,10 @@ from telegram.request import BaseRequest
 
 from bot.conversation import CODE_VALUE, Conversations, Origin, Turn
 from bot.deeplink import parse_payload
+from bot.funnel import Funnel, funnel_rows, open_funnel, render_funnel, sweep_forever
 from bot.leads_api import InvalidCode, LeadsApiClient, LeadsApiError, build_http_client
 from bot.leads_api import normalize_code as read_code
+from bot.metrics import Metrics
 from bot.reminders import ReminderSweep
 from bot.render import HTML, button_text, replies_text
 from bot.settings import Settings
@@ -128,18 +130,34 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("status", transport.on_status))
-    application.add_handler(CommandHandler("start", transport.on_start, filters=private))
-    application.add_handler(CommandHandler(list(COMMANDS), transport.on_command, filters=private))
-    application.add_handler(CommandHandler("forget", transport.on_forget, filters=private))
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, transport.on_edited))
-    application.add_handler(CallbackQueryHandler(transport.on_button))
-    application.add_handler(MessageHandler(private & filters.CONTACT, transport.on_contact))
+    timed = transport.metrics.timed
+    application.add_handler(CommandHandler("status", timed("status", transport.on_status)))
+    application.add_handler(CommandHandler("funnel", timed("funnel", transport.on_funnel)))
     application.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, transport.on_text)
+        CommandHandler("start", timed("start", transport.on_start), filters=private)
     )
-    application.add_handler(MessageHandler(private & ~filters.TEXT, transport.on_unsupported))
-    application.add_handler(MessageHandler(filters.COMMAND, transport.on_group_command))
+    application.add_handler(
+        CommandHandler(list(COMMANDS), timed("command", transport.on_command), filters=private)
+    )
+    application.add_handler(
+        CommandHandler("forget", timed("forget", transport.on_forget), filters=private)
+    )
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, timed("edited", transport.on_edited))
+    )
+    application.add_handler(CallbackQueryHandler(timed("pick", transport.on_button)))
+    application.add_handler(
+        MessageHandler(private & filters.CONTACT, timed("contact", transport.on_contact))
+    )
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, timed("text", transport.on_text))
+    )
+    application.add_handler(
+        MessageHandler(private & ~filters.TEXT, timed("unsupported", transport.on_unsupported))
+    )
+    application.add_handler(
+        MessageHandler(filters.COMMAND, timed("group-command", transport.on_group_command))
+    )
     application.add_error_handler(transport.on_error)
     return application
 
@@ -150,6 +168,8 @@ class _Services:
     http: httpx.AsyncClient
     leads: LeadsApiClient
     conversations: Conversations
+    funnel: Funnel
+    sweeper: asyncio.Task[None]
 
 
 class TelegramTransport:
@@ -160,7 +180,8 @@ class TelegramTransport:
         self.catalogue: Catalogue = load_catalogue(settings.products_file)
         self._services: _Services | None = None
         self._bot: Bot | None = None
-        self._sweeper: asyncio.Task[None] | None = None
+        self._reminder_sweep: asyncio.Task[None] | None = None
+        self.metrics = Metrics()
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -173,23 +194,31 @@ class TelegramTransport:
         )
         http = build_http_client(settings)
         leads = LeadsApiClient(
-            http, settings.leads_api_token, tributax_partner_slug=settings.tributax_partner_slug
+            http,
+            settings.leads_api_token,
+            tributax_partner_slug=settings.tributax_partner_slug,
+            observer=self.metrics.leads_api_call,
         )
+        funnel = open_funnel(settings, store, on_count=self.metrics.funnel_count)
         conversations = Conversations(
             store,
             leads,
             catalogue=self.catalogue,
             tributax_partner=settings.tributax_partner_slug,
             reminder_after_seconds=settings.reminder_after_seconds,
+            funnel=funnel,
         )
-        self._services = _Services(store, http, leads, conversations)
+        sweeper = asyncio.create_task(sweep_forever(funnel, settings.funnel_sweep_seconds))
+        self._services = _Services(store, http, leads, conversations, funnel, sweeper)
+        if settings.metrics_port is not None:
+            self.metrics.serve(settings.metrics_port, settings.metrics_host)
         self._bot = application.bot
         await self._register_commands(application)
         if settings.reminder_after_seconds > 0:
             sweep = ReminderSweep(
                 conversations, self.send_reminder, after_seconds=settings.reminder_after_seconds
             )
-            self._sweeper = asyncio.create_task(sweep.run(settings.reminder_sweep_seconds))
+            self._reminder_sweep = asyncio.create_task(sweep.run(settings.reminder_sweep_seconds))
         store_kind = "redis-cluster" if settings.redis_cluster else "redis"
         _log.info(
             "migo-bot telegram started: mode=%s store=%s leads_api=%s",
@@ -199,11 +228,16 @@ class TelegramTransport:
         )
 
     async def shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        self.metrics.stop()
+        if self._reminder_sweep is not None:
+            self._reminder_sweep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+                await self._reminder_sweep
         if self._services is not None:
+            self._services.sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._services.sweeper
+            await self._services.funnel.aclose()
             await self._services.http.aclose()
             await self._services.store.aclose()
 
@@ -274,6 +308,17 @@ class TelegramTransport:
         code = await self.services.store.get_value(chat.id, CODE_VALUE) if chat else None
         await (self.lookup(update, code) if code else self.say(update, "status-usage"))
 
+    async def on_funnel(self, update: Update, context: Context) -> None:
+        """Staff see the funnel; anyone else learns nothing, not even that it exists."""
+        user = update.effective_user
+        if user is None or user.id not in self.settings.support_user_ids:
+            await self.say(update, "funnel-not-available")
+            return
+        rows = funnel_rows(await self.services.funnel.counts())
+        assert update.effective_chat is not None
+        text = render_funnel(rows, self.guess_language(update), HTML)
+        await self.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
+
     async def on_group_command(self, update: Update, context: Context) -> None:
         if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
             await self.say(update, "group-private-only")
@@ -282,6 +327,10 @@ class TelegramTransport:
         """Log without personal data; tell the prospect their answers are safe."""
         error = context.error
         chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(error, TelegramError):
+            self.metrics.bot_api_error(error)
+        elif error is not None:
+            self.metrics.handler_failure(error)
         if isinstance(error, Forbidden):
             # The prospect blocked the bot: nothing failed, and nobody can be told anything.
             _log.info("chat %s blocked the bot", chat.id if chat else "-")
@@ -300,6 +349,7 @@ class TelegramTransport:
             try:
                 await self.say(update, "error-unavailable" if unavailable else "error-generic")
             except TelegramError as failure:
+                self.metrics.bot_api_error(failure)
                 _log.warning("could not tell chat %s: %s", chat.id, type(failure).__name__)
 
     # ---- running the conversation ------------------------------------------------------------
@@ -355,17 +405,17 @@ class TelegramTransport:
             if turn.duplicate:
                 # A redelivered tap: its first delivery has most likely answered it already,
                 # and Telegram refuses a second answer; that refusal is no failure.
-                await _quietly(query.answer())
+                await self.quietly(query.answer())
                 return
             stale = [r for r in replies if r.key == "stale-button"]
             if stale:
-                await query.answer(catalog(lang).render("stale-button"))
+                await self.quietly(query.answer(catalog(lang).render("stale-button")))
                 # An expired conversation still explains itself; a stale tap says nothing more.
                 await self.send(chat.id, [r for r in replies if r.key != "stale-button"], lang)
                 return
-            await query.answer()
+            await self.quietly(query.answer())
             if len(replies) == 1 and replies[0].in_place:
-                await _quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
+                await self.quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
                 return
             await self.mark_answered(query.message, query.data or "", lang)
         if turn.duplicate or not replies:
@@ -394,7 +444,9 @@ class TelegramTransport:
         answer = HTML.escape(catalog(lang).render("answered", {"answer": tapped}))
         text = f"{message.text_html}\n\n<i>{answer}</i>"
         if len(text) < TELEGRAM_LIMIT:
-            await _quietly(message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None))
+            await self.quietly(
+                message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+            )
 
     async def remove_contact_keyboard(self, chat_id: int, turn: Turn, lang: Language) -> None:
         """The share-my-number keyboard goes away once the phone step is left."""
@@ -514,6 +566,17 @@ class TelegramTransport:
         assert self._bot is not None, "the application has not started"
         return self._bot
 
+    async def quietly(self, call: object) -> None:
+        """Pointless edits ("not modified", "not found") and taps answered already are harmless."""
+        try:
+            await call  # type: ignore[misc]
+        except (BadRequest, Forbidden) as error:
+            self.metrics.bot_api_error(error)
+            if isinstance(error, Forbidden):
+                _log.info("the prospect blocked the bot")
+            else:
+                _log.debug("edit refused: %s", error.message)
+
     async def say(self, update: Update, key: str, **args: object) -> None:
         """A single catalog message to the chat of an update."""
         assert update.effective_chat is not None
@@ -558,16 +621,6 @@ def _split(text: str, size: int = CHUNK) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-async def _quietly(call: object) -> None:
-    """Edits that Telegram refuses as pointless ("not modified", "not found") are harmless."""
-    try:
-        await call  # type: ignore[misc]
-    except BadRequest as error:
-        _log.debug("edit refused: %s", error.message)
-    except Forbidden:
-        _log.info("the prospect blocked the bot")
 
 
 def _ours(error: BaseException) -> bool:

@@ -278,3 +278,15 @@ status-offer = Your message seems to contain an invitation code ({ $code }). Wou
 btn-status = 🔎 Check { $code }
 field-createdAt = Registration date
 field-partner = Partner
+
+## Funnel (support staff only)
+
+funnel-title = 📊 Onboarding funnel
+funnel-legend = Per step: reached → completed · share that did not finish it · invalid answers per completed answer · sessions that expired there.
+funnel-row = { $position }. { $step }: { $reached } → { $completed } · { $dropoff } · { $invalid } · { $abandoned } expired
+funnel-summary = Summary and submission
+funnel-percent = { NUMBER($value, style: "percent", maximumFractionDigits: 1) }
+funnel-ratio = { NUMBER($value, maximumFractionDigits: 2) }
+funnel-none = –
+funnel-empty = There are no conversations to count yet.
+funnel-not-available = Sorry, that command is not available.

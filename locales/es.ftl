@@ -278,3 +278,15 @@ status-offer = Su mensaje parece tener un código de invitación ({ $code }). ¿
 btn-status = 🔎 Consultar { $code }
 field-createdAt = Fecha de registro
 field-partner = Socio
+
+## Embudo (solo personal de soporte)
+
+funnel-title = 📊 Embudo de registro
+funnel-legend = Por paso: llegaron → completaron · se quedaron sin terminar · respuestas no válidas por respuesta completada · sesiones vencidas en ese paso.
+funnel-row = { $position }. { $step }: { $reached } → { $completed } · { $dropoff } · { $invalid } · { $abandoned } vencidas
+funnel-summary = Resumen y envío
+funnel-percent = { NUMBER($value, style: "percent", maximumFractionDigits: 1) }
+funnel-ratio = { NUMBER($value, maximumFractionDigits: 2) }
+funnel-none = –
+funnel-empty = Todavía no hay conversaciones que contar.
+funnel-not-available = Lo sentimos, ese comando no está disponible.
