@@ -36,6 +36,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.conversation import CODE_VALUE, Conversations, Origin, Turn
 from bot.deeplink import parse_payload
@@ -45,6 +46,7 @@ from bot.render import HTML, button_text, replies_text
 from bot.settings import Settings
 from bot.status import render_status
 from bot.store import SessionStore, StoreError, open_store
+from bot.telegram_request import AiohttpRequest
 from flows.catalogue import Catalogue, load_catalogue
 from flows.display import show_phone
 from flows.events import COMMANDS, Command, Contact, Event, Pick, Reply, Start, Text, Unsupported
@@ -96,13 +98,22 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
-    """The PTB Application with every handler wired to one TelegramTransport."""
+def build_application(settings: Settings, request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+    """The PTB Application with every handler wired to one TelegramTransport.
+
+    Bot API requests go over `settings.telegram_http_client` unless `request` is given (the
+    benchmark answers in-process).
+    """
     assert settings.telegram_bot_token is not None
     transport = TelegramTransport(settings)
+    builder = Application.builder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    elif settings.telegram_http_client == "aiohttp":
+        # The same pool sizes as PTB's defaults: 256 for calls, one for the long poll.
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1))
     application = (
-        Application.builder()
-        .token(settings.telegram_bot_token.get_secret_value())
+        builder.token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .rate_limiter(AIORateLimiter(max_retries=3))
