@@ -73,6 +73,7 @@ class Phase:
     updates: int = 0
     cpu: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    by_action: dict[str, list[float]] = field(default_factory=dict)
     redis: Counter[str] = field(default_factory=Counter)
     server: Counter[str] = field(default_factory=Counter)
     api: Counter[str] = field(default_factory=Counter)
@@ -134,7 +135,9 @@ async def converse_live(
                 if side.inline:
                     side_cpu += clock() - before
                 recorded.append(data)
-                phase.latencies.append(await feed(application, data))
+                took = await feed(application, data)
+                phase.latencies.append(took)
+                phase.by_action.setdefault(_action_kind(action), []).append(took)
             phase.recorded.append(recorded)
 
     start = clock()
@@ -142,6 +145,15 @@ async def converse_live(
     phase.cpu += clock() - start - side_cpu
     phase.updates += sum(len(actions) for _, actions in chats)
     phase.conversations += len(chats)
+
+
+def _action_kind(action: Action) -> str:
+    """Actions grouped as the bot treats them: a command, a confirm, a tap, a text…"""
+    if action.value.startswith("/"):
+        return action.value.split()[0]
+    if action.value.startswith("✅ Confirmar"):
+        return "confirm (submits the lead)"
+    return action.kind
 
 
 async def replay(
@@ -543,6 +555,14 @@ def report(args: argparse.Namespace, found: dict[str, Any], elapsed: float) -> N
         f"Leads API calls per lead: {bot.lead_requests / max(1, bot.leads):.2f} "
         f"({bot.lead_requests} requests, {bot.leads} leads, {bot.conversations} onboardings)",
     ]
+    out.append("Bot latency by kind of update (last pass): p50 / p99 ms, count")
+    for kind, took in sorted(bot.by_action.items(), key=lambda item: -len(item[1])):
+        ordered = sorted(took)
+        p50, p99 = (
+            ordered[len(ordered) // 2],
+            ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        )
+        out.append(f"  {kind:28} {1000 * p50:7.2f} / {1000 * p99:7.2f}  {len(took)}")
     anatomy = found["in_process"]["anatomy"]
     in_flight = [row["bytes"] for row in anatomy[1:-1]]
     out.append(

@@ -320,11 +320,17 @@ class TelegramTransport:
         return self.settings.default_language
 
     async def show(self, update: Update, turn: Turn, lang: Language) -> None:
-        """Answer the tap (if any), mark the tapped question answered, send the replies."""
+        """Answer the tap (if any), then one message: the next question, led by the answer.
+
+        One new or edited message per action: the tapped question is not edited as well (its
+        buttons, if tapped again, are answered as no longer active); what was tapped heads the
+        next message instead.
+        """
         query = update.callback_query
         chat = update.effective_chat
         assert chat is not None
         replies = turn.replies
+        answer: str | None = None
         if query is not None:
             stale = [r for r in replies if r.key == "stale-button"]
             if turn.duplicate or stale:
@@ -336,18 +342,27 @@ class TelegramTransport:
             if len(replies) == 1 and replies[0].in_place:
                 await _quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
                 return
-            await self.mark_answered(query.message, query.data or "", lang)
+            answer = self.tapped(query.message, query.data or "", lang)
         if turn.duplicate or not replies:
             return
         if turn.before == "phone" and (turn.session is None or turn.session.at != "phone"):
-            await self.remove_contact_keyboard(chat.id, turn, lang)
-        await self.send(chat.id, replies, lang)
+            phone = turn.session.answers.get("phone") if turn.session else None
+            answer = show_phone(phone) if phone else "✔"
+            if self.markup(replies, lang) is not None:
+                # A message has one keyboard: the inline one of the next question wins, so the
+                # share-my-number keyboard goes away with a message of its own.
+                await self.remove_contact_keyboard(chat.id, answer, lang)
+                answer = None
+            else:
+                await self.send(chat.id, replies, lang, answer=answer, markup=ReplyKeyboardRemove())
+                return
+        await self.send(chat.id, replies, lang, answer=answer)
 
-    async def mark_answered(self, message: object, data: str, lang: Language) -> None:
-        """Show what was tapped under the question and drop its buttons."""
+    def tapped(self, message: object, data: str, lang: Language) -> str | None:
+        """The label of the tapped button (a one-tap default "Use: Ana" is just "Ana")."""
         if not isinstance(message, Message) or message.reply_markup is None:
-            return
-        tapped = next(
+            return None
+        label = next(
             (
                 button.text
                 for row in message.reply_markup.inline_keyboard
@@ -356,33 +371,42 @@ class TelegramTransport:
             ),
             None,
         )
-        if tapped is None or not message.text:
-            return
-        # A one-tap default reads "Use: Ana"; the answer is just "Ana".
-        tapped = tapped.removeprefix(catalog(lang).render("btn-use", {"value": ""}))
-        answer = HTML.escape(catalog(lang).render("answered", {"answer": tapped}))
-        text = f"{message.text_html}\n\n<i>{answer}</i>"
-        if len(text) < TELEGRAM_LIMIT:
-            await _quietly(message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None))
+        if label is None:
+            return None
+        return label.removeprefix(catalog(lang).render("btn-use", {"value": ""}))
 
-    async def remove_contact_keyboard(self, chat_id: int, turn: Turn, lang: Language) -> None:
+    async def remove_contact_keyboard(self, chat_id: int, answer: str, lang: Language) -> None:
         """The share-my-number keyboard goes away once the phone step is left."""
-        phone = turn.session.answers.get("phone") if turn.session else None
-        text = catalog(lang).render("answered", {"answer": show_phone(phone) if phone else "✔"})
+        text = catalog(lang).render("answered", {"answer": answer})
         bot = self.bot
         await bot.send_message(chat_id, HTML.escape(text), reply_markup=ReplyKeyboardRemove())
 
-    async def send(self, chat_id: int, replies: list[Reply], lang: Language) -> None:
-        """One message for the replies of one turn (split if long), keyboard on the last part."""
+    async def send(
+        self,
+        chat_id: int,
+        replies: list[Reply],
+        lang: Language,
+        *,
+        answer: str | None = None,
+        markup: ReplyKeyboardRemove | None = None,
+    ) -> None:
+        """One message for the replies of one turn (split if long), keyboard on the last part.
+
+        `answer` (what was tapped or shared) leads the message; `markup` replaces the keyboard
+        the replies would have (only when they have none).
+        """
         if not replies:
             return
         text = replies_text(replies, lang, HTML)
-        markup = self.markup(replies, lang)
+        if answer is not None:
+            echo = HTML.escape(catalog(lang).render("answered", {"answer": answer}))
+            text = f"<i>{echo}</i>\n\n{text}"
+        keyboard = markup or self.markup(replies, lang)
         chunks = _split(text)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             await self.bot.send_message(
-                chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+                chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=keyboard if last else None
             )
 
     def markup(
