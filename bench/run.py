@@ -295,12 +295,31 @@ async def in_process(bench: Bench, conversations: int, repeats: int) -> dict[str
         pairs.append((f, b))
         print(f"  in-process pair {index + 1}/{repeats}: floor {f.cpu_per_update_ms:.3f} ms, "
               f"bot {b.cpu_per_update_ms:.3f} ms CPU/update", flush=True)  # fmt: skip
+    # Handling latency without queueing behind other chats: one update at a time.
+    alone = max(4, conversations // 10)
+    solo_bot = await bench.measure(
+        "bot alone",
+        bot,
+        lambda p: converse_live(bot, telegram, bench.chats(alone), 1, p, clock),
+        calls,
+    )
+    solo_floor = await bench.measure(
+        "floor alone",
+        floor,
+        lambda p: replay(floor, solo_bot.recorded, 1, p, clock),
+        calls,
+    )
     profile = None
     if bench.args.profile:
         profile = await profiled(bench, bot, telegram, conversations, clock)
     await stopped(bot)
     await stopped(floor)
-    return {"pairs": pairs, "anatomy": anatomy, "profile": profile}
+    return {
+        "pairs": pairs,
+        "anatomy": anatomy,
+        "profile": profile,
+        "alone": (solo_floor, solo_bot),
+    }
 
 
 async def profiled(
@@ -532,6 +551,7 @@ def report(args: argparse.Namespace, found: dict[str, Any], elapsed: float) -> N
     cpu_ratio = med(b.cpu / b.updates / (f.cpu / f.updates) for f, b in pairs)
     p99_ratio = med(b.percentile(0.99) / f.percentile(0.99) for f, b in pairs)
     bot, floor = bots[-1], floors[-1]
+    solo_floor, solo_bot = found["in_process"]["alone"]
     floor_cpu = med(f.cpu_per_update_ms for f in floors)
     bot_cpu = med(b.cpu_per_update_ms for b in bots)
     n = bot.updates
@@ -545,7 +565,13 @@ def report(args: argparse.Namespace, found: dict[str, Any], elapsed: float) -> N
         f"{med(b.percentile(0.5) for b in bots):7.3f}",
         f"latency p99 ms            {med(f.percentile(0.99) for f in floors):7.3f}  "
         f"{med(b.percentile(0.99) for b in bots):7.3f}",
-        f"ratio bot/floor p99 latency: {p99_ratio:.2f}",
+        f"ratio bot/floor p99 latency: {p99_ratio:.2f} (with {args.concurrency} chats at once: "
+        "an update waits for the others' CPU)",
+        f"one update at a time ({solo_bot.updates} updates): p50 floor "
+        f"{solo_floor.percentile(0.5):.3f} ms, bot {solo_bot.percentile(0.5):.3f} ms; p99 floor "
+        f"{solo_floor.percentile(0.99):.3f} ms, bot {solo_bot.percentile(0.99):.3f} ms; "
+        f"ratio bot/floor p99 latency alone: "
+        f"{solo_bot.percentile(0.99) / solo_floor.percentile(0.99):.2f}",
         f"Redis round trips per update, bot: {sum(bot.redis.values()) / n:.2f} "
         f"({_per_update(bot.redis, n)}); floor: {sum(floor.redis.values()) / floor.updates:.2f}",
         f"Redis commands executed per update, bot (those in scripts too): "
@@ -645,8 +671,8 @@ def main() -> None:
         rss_child(args.redis_url, args.leads_api_url, args.rss_child, args.touch)
         return
     quick = args.quick
-    args.conversations = args.conversations or (40 if quick else 500)
-    args.http_conversations = args.http_conversations or (10 if quick else 100)
+    args.conversations = args.conversations or (40 if quick else 300)
+    args.http_conversations = args.http_conversations or (10 if quick else 40)
     args.repeats = args.repeats or 3
     args.calls = args.calls or (200 if quick else 1000)
     args.touch = args.touch or (1000 if quick else args.sessions)
