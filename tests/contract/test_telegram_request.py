@@ -11,8 +11,12 @@ import asyncio
 import datetime as dt
 import socket
 from collections.abc import AsyncIterator, Callable
+from typing import ClassVar
 
 import pytest
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest
@@ -145,3 +149,47 @@ async def test_shutdown_then_initialize_reopens(api: BotApiStandIn) -> None:
         assert isinstance(me, dict) and me["is_bot"] is True
     finally:
         await request.shutdown()
+
+
+class _Upload(tornado.web.RequestHandler):
+    """Answers sendDocument as Telegram would, keeping what arrived."""
+
+    received: ClassVar[list[dict[str, object]]] = []
+
+    def post(self, token: str) -> None:
+        (upload,) = self.request.files["document"]
+        fields = {name: values[-1].decode() for name, values in self.request.body_arguments.items()}
+        self.received.append({"file": upload.filename, "body": upload.body, **fields})
+        message = {"message_id": 1, "date": 0, "chat": {"id": 504, "type": "private"},
+                   "document": {"file_id": "f", "file_unique_id": "u"}}  # fmt: skip
+        self.write({"ok": True, "result": message})
+
+
+class _Me(tornado.web.RequestHandler):
+    def post(self, token: str) -> None:
+        self.write({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Migo"}})
+
+
+async def test_files_go_as_multipart(make: Make) -> None:
+    server = tornado.httpserver.HTTPServer(
+        tornado.web.Application(
+            [(r"/bot([^/]+)/sendDocument", _Upload), (r"/bot([^/]+)/getMe", _Me)]
+        )
+    )
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server.add_sockets(sockets)
+    base = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/bot"
+    _Upload.received.clear()
+    try:
+        async with Bot("1:x", base_url=base, request=make(), get_updates_request=make()) as bot:
+            await bot.send_document(
+                504, b"lista de precios", filename="precios.txt", caption="¡Hola!"
+            )
+    finally:
+        server.stop()
+        await server.close_all_connections()
+    (received,) = _Upload.received
+    assert received["file"] == "precios.txt"
+    assert received["body"] == b"lista de precios"
+    assert received["chat_id"] == "504"
+    assert received["caption"] == "¡Hola!"
