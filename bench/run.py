@@ -332,7 +332,10 @@ async def profiled(
     conversations: int,
     clock: Callable[[], float],
 ) -> str:
-    from pyinstrument import Profiler
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit("bench: --profile needs pyinstrument (pip install pyinstrument)") from None
 
     chats = bench.chats(conversations)
     profiler = Profiler(interval=0.0005, async_mode="disabled")
@@ -683,11 +686,11 @@ def main() -> None:
         rss_child(args.redis_url, args.leads_api_url, args.rss_child, args.touch)
         return
     quick = args.quick
-    args.conversations = args.conversations or (40 if quick else 300)
-    args.http_conversations = args.http_conversations or (10 if quick else 40)
+    args.conversations = args.conversations or (30 if quick else 300)
+    args.http_conversations = args.http_conversations or (6 if quick else 40)
     args.repeats = args.repeats or 3
-    args.calls = args.calls or (200 if quick else 1000)
-    args.touch = args.touch or (1000 if quick else args.sessions)
+    args.calls = args.calls or (100 if quick else 1000)
+    args.touch = args.touch or (500 if quick else args.sessions)
     started_at = time.monotonic()
     errors = Errors()
     _quiet_logging(errors)
