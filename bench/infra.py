@@ -31,11 +31,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """REDIS_URL when set, else a throwaway redis-server on a free port (stopped at the end)."""
+def redis_server(*, flush: bool = False) -> Iterator[str]:
+    """REDIS_URL when set, else a throwaway redis-server on a free port (stopped at the end).
+
+    The benchmark empties its database between passes, so a REDIS_URL database that holds
+    keys is refused unless `flush` says it may be emptied.
+    """
     url = os.environ.get("REDIS_URL")
     if url:
-        redis.Redis.from_url(url, socket_timeout=2).ping()
+        keys = int(redis.Redis.from_url(url, socket_timeout=2).dbsize())
+        if keys and not flush:
+            raise SystemExit(
+                f"bench: the REDIS_URL database holds {keys} keys and the benchmark empties it;"
+                " pass --flush if that is fine, or unset REDIS_URL for a throwaway redis-server"
+            )
         yield url
         return
     if shutil.which("redis-server") is None:

@@ -677,6 +677,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10_000, help="sessions stored for RSS")
     parser.add_argument("--touch", type=int, help="stored sessions fed an update (RSS)")
     parser.add_argument("--no-http", action="store_true", help="skip the loopback HTTP mode")
+    parser.add_argument(
+        "--flush", action="store_true", help="REDIS_URL's database may be emptied (it is, often)"
+    )
     parser.add_argument("--profile", help="write a pyinstrument profile of the bot here")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--redis-url", help=argparse.SUPPRESS)
@@ -695,7 +698,7 @@ def main() -> None:
     errors = Errors()
     _quiet_logging(errors)
     calls = RedisCalls()
-    with redis_server() as redis_url, sandbox_process() as leads_api_url:
+    with redis_server(flush=args.flush) as redis_url, sandbox_process() as leads_api_url:
         bench = Bench(redis_url, leads_api_url, args, calls, errors)
         found: dict[str, Any] = {}
         print(f"in-process: {args.conversations} onboardings x {args.repeats} pairs", flush=True)
