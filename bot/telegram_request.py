@@ -17,7 +17,7 @@ from telegram.request import BaseRequest, RequestData
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with a bounded connection pool; timeouts as HTTPXRequest's."""
 
-    __slots__ = ("_connect", "_pool", "_pool_size", "_read", "_session", "_write")
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session", "_write")
 
     def __init__(
         self,
@@ -26,8 +26,10 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
     ) -> None:
         self._pool_size = connection_pool_size
+        self._media_write = media_write_timeout
         self._read = read_timeout
         self._write = write_timeout
         self._connect = connect_timeout
@@ -67,7 +69,9 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         read = self._read if isinstance(read_timeout, DefaultValue) else read_timeout
-        write = self._write if isinstance(write_timeout, DefaultValue) else write_timeout
+        uploads = request_data is not None and request_data.contains_files
+        default_write = self._media_write if uploads else self._write
+        write = default_write if isinstance(write_timeout, DefaultValue) else write_timeout
         connect = self._connect if isinstance(connect_timeout, DefaultValue) else connect_timeout
         pool = self._pool if isinstance(pool_timeout, DefaultValue) else pool_timeout
         timeout = aiohttp.ClientTimeout(
