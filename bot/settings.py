@@ -22,6 +22,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # The Bot API client: aiohttp costs a third of httpx's CPU per call (docs/performance.md).
+    telegram_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     leads_api_url: str | None = None
     leads_api_token: SecretStr | None = None
     leads_merchant_id: str | None = None

@@ -51,6 +51,7 @@ from bot.render import HTML, button_text, replies_text
 from bot.settings import Settings
 from bot.status import render_status
 from bot.store import SessionStore, StoreError, open_store
+from bot.telegram_request import AiohttpRequest
 from flows.catalogue import Catalogue, load_catalogue
 from flows.display import show_phone
 from flows.events import COMMANDS, Command, Contact, Event, Pick, Reply, Start, Text, Unsupported
@@ -112,12 +113,21 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limiter: AIORateLimiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The PTB Application with every handler wired to one TelegramTransport."""
+    """The PTB Application with every handler wired to one TelegramTransport.
+
+    Bot API requests go over `settings.telegram_http_client` unless `request` is given (tests
+    and the benchmark answer in-process).
+    """
     assert settings.telegram_bot_token is not None
     transport = TelegramTransport(settings)
-    builder = (
-        Application.builder()
-        .token(settings.telegram_bot_token.get_secret_value())
+    builder = Application.builder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    elif settings.telegram_http_client == "aiohttp":
+        # The same pool sizes as PTB's defaults: 256 for calls, one for the long poll.
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1))
+    configured = (
+        builder.token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
@@ -125,10 +135,7 @@ def build_application(
         .post_init(transport.startup)
         .post_shutdown(transport.shutdown)
     )
-    if request is not None:
-        # In-process callers (tests, benchmarks) answer the Bot API without a network.
-        builder = builder.request(request).get_updates_request(request)
-    application = builder.build()
+    application = configured.build()
     private = filters.ChatType.PRIVATE
     timed = transport.metrics.timed
     application.add_handler(CommandHandler("status", timed("status", transport.on_status)))
@@ -396,7 +403,7 @@ class TelegramTransport:
         return self.settings.default_language
 
     async def show(self, update: Update, turn: Turn, lang: Language) -> None:
-        """Answer the tap (if any), mark the tapped question answered, send the replies."""
+        """Answer the tap (if any), send the replies, then mark the tapped question answered."""
         query = update.callback_query
         chat = update.effective_chat
         assert chat is not None
@@ -417,12 +424,13 @@ class TelegramTransport:
             if len(replies) == 1 and replies[0].in_place:
                 await self.quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
                 return
+        if replies:
+            if turn.before == "phone" and (turn.session is None or turn.session.at != "phone"):
+                await self.remove_contact_keyboard(chat.id, turn, lang)
+            await self.send(chat.id, replies, lang)
+        if query is not None:
+            # After the next question, which so reaches the prospect one Bot API trip sooner.
             await self.mark_answered(query.message, query.data or "", lang)
-        if turn.duplicate or not replies:
-            return
-        if turn.before == "phone" and (turn.session is None or turn.session.at != "phone"):
-            await self.remove_contact_keyboard(chat.id, turn, lang)
-        await self.send(chat.id, replies, lang)
 
     async def mark_answered(self, message: object, data: str, lang: Language) -> None:
         """Show what was tapped under the question and drop its buttons."""

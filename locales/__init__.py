@@ -29,6 +29,9 @@ class Catalog:
             near = (junk[0].content or "")[:60]
             raise CatalogError(f"{lang}.ftl does not parse near: {near!r}")
         self._bundle.add_resource(resource)
+        # Messages without arguments always read the same; formatting them is a measurable
+        # part of a turn (docs/performance.md). Only these are kept: no user value is cached.
+        self._plain: dict[str, str] = {}
 
     def has(self, key: str) -> bool:
         """Whether the message exists."""
@@ -36,6 +39,8 @@ class Catalog:
 
     def render(self, key: str, args: dict[str, Any] | None = None) -> str:
         """The message formatted with its arguments; raises CatalogError on any problem."""
+        if not args and key in self._plain:
+            return self._plain[key]
         if not self._bundle.has_message(key):
             raise CatalogError(f"message {key!r} is missing from {self.lang}.ftl")
         message = self._bundle.get_message(key)
@@ -44,6 +49,8 @@ class Catalog:
         text, errors = self._bundle.format_pattern(message.value, args or {})
         if errors:
             raise CatalogError(f"message {key!r} in {self.lang}.ftl: {errors[0]}")
+        if not args:
+            self._plain[key] = str(text)
         return str(text)
 
 
