@@ -48,7 +48,7 @@ from bench.instant import InstantRequest, InstantTelegram
 from bench.updates import JSON, Action, cuis, onboarding
 from bot.logs import configure_logging
 from bot.settings import Settings
-from bot.telegram import build_application
+from bot.telegram import build_application, transport_of
 from bot.telegram_request import AiohttpRequest
 
 TOKEN = "123456:bench-token"
@@ -260,11 +260,7 @@ async def stopped(application: Application) -> None:  # type: ignore[type-arg]
 
 def _store_of(application: Application) -> object:  # type: ignore[type-arg]
     """The bot's session store (its scripts are named in the Redis counts)."""
-    for handler in application.handlers[0]:
-        transport = getattr(handler.callback, "__self__", None)
-        if transport is not None:
-            return transport.services.store
-    raise LookupError("no TelegramTransport among the handlers")
+    return transport_of(application).services.store
 
 
 async def in_process(bench: Bench, conversations: int, repeats: int) -> dict[str, Any]:

@@ -169,6 +169,13 @@ def build_application(
     return application
 
 
+def transport_of(application: Application) -> TelegramTransport:  # type: ignore[type-arg]
+    """The transport an application of `build_application` runs (its post_init's owner)."""
+    transport = getattr(application.post_init, "__self__", None)
+    assert isinstance(transport, TelegramTransport), "not an application of build_application"
+    return transport
+
+
 @dataclass
 class _Services:
     store: SessionStore

@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 from bot.settings import Settings
-from bot.telegram import TelegramTransport, build_application
+from bot.telegram import TelegramTransport, build_application, transport_of
 from flows.events import COMMANDS
 from flows.session import Session, load_session
 from tests.unit.fake_bot_api import BOT_USER, FakeBotApi
@@ -81,10 +81,7 @@ class Harness:
 
     @property
     def transport(self) -> TelegramTransport:
-        # post_init is the transport's own `startup`.
-        transport = self.application.post_init.__self__  # type: ignore[union-attr]
-        assert isinstance(transport, TelegramTransport)
-        return transport
+        return transport_of(self.application)
 
     async def session(self, chat_id: int) -> Session | None:
         data = await self.transport.services.store.peek(chat_id)
