@@ -225,13 +225,7 @@ class Conversations:
 
     async def current(self, chat_id: int) -> Session | None:
         """The stored session of a chat, read without locking (None when absent or unreadable)."""
-        data = await self.store.peek(chat_id)
-        if data is None:
-            return None
-        try:
-            return load_session(data)
-        except SessionOutdated:
-            return None
+        return readable_session(await self.store.peek(chat_id))
 
     def _load(self, data: str | None, origin: Origin, replies: list[Reply]) -> Session:
         if data is not None:
@@ -242,6 +236,16 @@ class Conversations:
         return new_session(
             secrets.token_hex(3), origin.lang, origin.partner, origin.merchant, **origin.profile
         )
+
+
+def readable_session(data: str | None) -> Session | None:
+    """A stored session, or None when there is none or it can no longer be read."""
+    if data is None:
+        return None
+    try:
+        return load_session(data)
+    except SessionOutdated:
+        return None
 
 
 def _collect(outputs: list[Output], replies: list[Reply]) -> SubmitRequest | None:

@@ -46,7 +46,7 @@ from redis.exceptions import RedisError
 
 from bot.render import HTML, Markup
 from bot.settings import Settings
-from bot.store import SessionStore, StoreError, StoreUnavailable, session_key
+from bot.store import SessionStore, StoreError, StoreUnavailable, redis_client, session_key
 from flows.events import Reply
 from flows.session import DONE, EDIT, SUMMARY, Session
 from flows.steps import STEP_BY_NAME, STEPS
@@ -315,16 +315,7 @@ class RedisFunnel:
         timeout_seconds: float = 5.0,
     ) -> RedisFunnel:
         """A funnel on its own connection pool (one node's URL names a whole cluster)."""
-        options: dict[str, Any] = {
-            "decode_responses": True,
-            "socket_connect_timeout": 2.0,
-            "socket_timeout": timeout_seconds,
-        }
-        client: RedisClient = (
-            RedisCluster.from_url(url, **options)
-            if cluster
-            else aioredis.Redis.from_url(url, **options)
-        )
+        client = redis_client(url, cluster=cluster, timeout_seconds=timeout_seconds)
         return cls(client, ttl_seconds=ttl_seconds, on_count=on_count)
 
     @asynccontextmanager

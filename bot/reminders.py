@@ -16,11 +16,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.conversation import REMINDED_VALUE, Conversations
+from bot.conversation import REMINDED_VALUE, Conversations, readable_session
 from bot.store import StoreError
 from flows.engine import reminder
 from flows.events import Reply
-from flows.session import DONE, Language, Session, SessionOutdated, load_session
+from flows.session import DONE, Language
 
 _log = logging.getLogger(__name__)
 # Due reminders read per call; a sweep keeps reading until fewer come back.
@@ -61,7 +61,7 @@ class ReminderSweep:
 
     async def _visit(self, chat_id: int, was: float, now: float) -> int:
         data, idle = await self._store.session_idle(chat_id)
-        session = _readable(data)
+        session = readable_session(data)
         if session is None or session.at in ("", DONE):
             await self._store.move_reminder(chat_id, was, None)
             return 0
@@ -88,12 +88,3 @@ class ReminderSweep:
             except Exception:
                 _log.exception("reminder sweep failed")
             await asyncio.sleep(interval_seconds)
-
-
-def _readable(data: str | None) -> Session | None:
-    if data is None:
-        return None
-    try:
-        return load_session(data)
-    except SessionOutdated:
-        return None

@@ -385,6 +385,36 @@ def _poll_delay(attempt: int) -> float:
     return ceiling * random.uniform(0.5, 1.0)
 
 
+def redis_client(
+    url: str,
+    *,
+    cluster: bool = False,
+    connect_timeout_seconds: float = 2.0,
+    timeout_seconds: float = 5.0,
+) -> RedisClient:
+    """A client on its own pool(s), with timeouts and retries on transient errors."""
+    # Retries nest (per connect and per command), so callers bound each call overall to keep
+    # a hung Redis from stalling an update for a multiple of the socket timeouts.
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_connect_timeout": connect_timeout_seconds,
+        "socket_timeout": timeout_seconds,
+        "health_check_interval": 30,
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
+    }
+    if cluster:
+        return RedisCluster.from_url(url, max_connections=_CLUSTER_CONNECTIONS_PER_NODE, **options)
+    # from_pool: the client owns the pool, so aclose() disconnects it too.
+    return aioredis.Redis.from_pool(
+        aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=_CONNECTIONS,
+            timeout=connect_timeout_seconds + timeout_seconds,
+            **options,
+        )
+    )
+
+
 class RedisSessionStore:
     """The session store every replica shares; takes ownership of the client."""
 
@@ -430,27 +460,11 @@ class RedisSessionStore:
 
         With `cluster`, `url` names any one node; the client discovers the others.
         """
-        # Retries nest (per connect and per command), so one overall budget per call keeps
-        # a hung Redis from stalling an update for a multiple of the socket timeouts.
-        options: dict[str, Any] = {
-            "decode_responses": True,
-            "socket_connect_timeout": connect_timeout_seconds,
-            "socket_timeout": timeout_seconds,
-            "health_check_interval": 30,
-            "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=3),
-        }
-        client: RedisClient = (
-            RedisCluster.from_url(url, max_connections=_CLUSTER_CONNECTIONS_PER_NODE, **options)
-            if cluster
-            # from_pool: the client owns the pool, so aclose() disconnects it too.
-            else aioredis.Redis.from_pool(
-                aioredis.BlockingConnectionPool.from_url(
-                    url,
-                    max_connections=_CONNECTIONS,
-                    timeout=connect_timeout_seconds + timeout_seconds,
-                    **options,
-                )
-            )
+        client = redis_client(
+            url,
+            cluster=cluster,
+            connect_timeout_seconds=connect_timeout_seconds,
+            timeout_seconds=timeout_seconds,
         )
         return cls(
             client,

@@ -410,7 +410,7 @@ class TelegramTransport:
         return self.settings.default_language
 
     async def show(self, update: Update, turn: Turn, lang: Language) -> None:
-        """Answer the tap (if any), send the replies, then mark the tapped question answered."""
+        """Answer the tap (if any), mark the tapped question answered, send the replies."""
         query = update.callback_query
         chat = update.effective_chat
         assert chat is not None
@@ -431,13 +431,12 @@ class TelegramTransport:
             if len(replies) == 1 and replies[0].in_place:
                 await self.quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
                 return
-        if replies:
-            if turn.before == "phone" and (turn.session is None or turn.session.at != "phone"):
-                await self.remove_contact_keyboard(chat.id, turn, lang)
-            await self.send(chat.id, replies, lang)
-        if query is not None:
-            # After the next question, which so reaches the prospect one Bot API trip sooner.
             await self.mark_answered(query.message, query.data or "", lang)
+        if not replies:
+            return
+        if turn.before == "phone" and (turn.session is None or turn.session.at != "phone"):
+            await self.remove_contact_keyboard(chat.id, turn, lang)
+        await self.send(chat.id, replies, lang)
 
     async def mark_answered(self, message: object, data: str, lang: Language) -> None:
         """Show what was tapped under the question and drop its buttons."""

@@ -196,11 +196,14 @@ class _Turn:
         if s.at == SUMMARY:
             if s.submitting:
                 return []
-            return [
-                _button("submit", "btn-retry" if s.failures else "btn-submit"),
-                _button("edit", "btn-edit"),
-                _button("cancel", "btn-cancel"),
-            ]
+            # Once the API says this person is registered, only a corrected answer is worth
+            # sending: no retry button until one changes.
+            send = (
+                []
+                if s.registered
+                else [_button("submit", "btn-retry" if s.failures else "btn-submit")]
+            )
+            return [*send, _button("edit", "btn-edit"), _button("cancel", "btn-cancel")]
         if s.at == EDIT:
             fields = [
                 Button("edit-field", Label(key=f"field-{step.key}"), value=step.name)
@@ -338,6 +341,7 @@ class _Turn:
             self.s.skipped.remove(step.name)
         self.s.pending = None
         if changed:
+            self.s.registered = False
             self.recheck_dependents(step)
         self.go_next()
 
@@ -348,9 +352,13 @@ class _Turn:
             if changed.name not in step.depends_on or raw is None:
                 continue
             try:
-                self.s.answers[step.name] = self.parse(step, raw)
+                again = self.parse(step, raw)
             except v.Invalid:
-                del self.s.answers[step.name]
+                again = None
+            # Read anew, the same words may mean another value (a national phone number in
+            # another country): that is asked again, never changed behind the prospect's back.
+            if again is None or again != self.s.answers.get(step.name):
+                self.s.answers.pop(step.name, None)
                 del self.s.raw[step.name]
                 self.say(f"{step.key}-recheck")
 
@@ -548,6 +556,7 @@ class _Turn:
             self.say("submit-rejected", messages="; ".join(m for _f, m in failure.fields))
         else:
             self.say(f"submit-{failure.reason}")
+            self.s.registered = failure.reason == "already-registered"
         self.s.at = SUMMARY
         self.s.failures += 1
         self.ask_current()

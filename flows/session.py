@@ -43,6 +43,8 @@ class Session(BaseModel):
     profile_last: str | None = None
     contact_phone: str | None = None
     submitting: bool = False
+    # The API already holds a lead for this person: sending the same answers again is pointless.
+    registered: bool = False
     code: str | None = None
     updates: list[int] = Field(default_factory=list)
 

@@ -271,10 +271,14 @@ def parse_phone(text: str, region: str = "GT") -> str:
     """A valid phone number in E.164 ("+50255551234"); bare national numbers are in `region`.
 
     `region` is the lead's country, alpha-2 or alpha-3 (ValueError if it is no country).
-    Reasons: format, invalid, too-short, too-long.
+    Reasons: letters, format, invalid, too-short, too-long.
     """
     alpha2 = region_alpha2(region)
     value = clean_text(text)
+    # phonenumbers reads letters as keypad digits ("5555-ABCD" → 5555 2223): a typo, never
+    # a Guatemalan merchant's way of writing a number.
+    if any(char.isalpha() for char in value):
+        raise Invalid("letters")
     try:
         number = _parse_number(value, alpha2)
     except Invalid:
@@ -562,7 +566,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "parse_free_text": ("empty", "too-long"),
     "parse_cui": ("format", "checksum", "department", "municipality"),
     "parse_nit": ("format", "checksum", "cf", "looks-like-cui"),
-    "parse_phone": ("format", "invalid", "too-short", "too-long"),
+    "parse_phone": ("letters", "format", "invalid", "too-short", "too-long"),
     "parse_email": ("invalid",),
     "parse_date": _DATE_REASONS,
     "parse_birth_date": (*_DATE_REASONS, "too-young", "too-old"),

@@ -72,7 +72,7 @@ submit-done =
     Keep it: you'll need it to sign up in the Migo Wallet app. You can check its status at any time with /status { $code }
 submit-rejected = Migo did not accept the application: { $messages }. Please check your details and try again.
 submit-rejected-field = Migo did not accept "{ $field }": { $message }. Please enter it again.
-submit-already-registered = There is already a registration with this DPI for this partner. If you have an invitation code, check it with /status CODE; otherwise, please contact Migo support.
+submit-already-registered = There is already a registration with this DPI. If you have an invitation code, check it with /status CODE. If the DPI was mistyped, fix it with «Change an answer»; otherwise, please contact Migo support.
 submit-unavailable = We couldn't reach Migo right now. Your answers are saved; tap "Retry" in a few minutes.
 submit-not-created = Migo couldn't create the registration right now. Your answers are saved; tap "Retry" in a few minutes.
 
@@ -220,8 +220,9 @@ expirationDate-invalid-format = I didn't recognise that date. Write it as day/mo
 expirationDate-invalid-year = Write the year with 4 digits, for example 31/12/2030.
 expirationDate-invalid-impossible = That date doesn't exist in the calendar.
 expirationDate-invalid-too-far = A DPI is valid for { $years } years at most; that date is too far ahead. Please check it.
+phone-invalid-letters = A phone number has only digits: check for a letter (an O instead of a 0, say). Example: 5555 1234.
 phone-invalid-format = I didn't recognise that number. Type the 8 digits, for example 5555 1234.
-phone-invalid-invalid = That number doesn't exist in Guatemala or in the country given.
+phone-invalid-invalid = That isn't a valid phone number in your business's country. Check the digits; for example 5555 1234.
 phone-invalid-too-short = The number is missing digits.
 phone-invalid-too-long = The number has too many digits.
 phone-invalid-not-own = We can only use your own number. Tap "Share my number" or type it.

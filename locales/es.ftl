@@ -72,7 +72,7 @@ submit-done =
     Guárdelo: lo necesitará para registrarse en la app Migo Wallet. Puede consultar el estado cuando quiera con /status { $code }
 submit-rejected = Migo no aceptó la solicitud: { $messages }. Revise sus datos y vuelva a intentarlo.
 submit-rejected-field = Migo no aceptó el dato «{ $field }»: { $message }. Por favor escríbalo de nuevo.
-submit-already-registered = Ya existe un registro con ese DPI para este socio. Si ya tiene un código de invitación, consúltelo con /status CÓDIGO; si no, escriba a soporte de Migo.
+submit-already-registered = Ya existe un registro con ese DPI. Si ya tiene un código de invitación, consúltelo con /status CÓDIGO. Si el DPI quedó mal escrito, corríjalo con «Corregir un dato»; si no, comuníquese con soporte de Migo.
 submit-unavailable = No pudimos comunicarnos con Migo en este momento. Sus respuestas están guardadas; toque «Reintentar» en unos minutos.
 submit-not-created = Migo no pudo crear el registro en este momento. Sus respuestas están guardadas; toque «Reintentar» en unos minutos.
 
@@ -220,8 +220,9 @@ expirationDate-invalid-format = No reconocí esa fecha. Escríbala como día/mes
 expirationDate-invalid-year = Escriba el año con 4 dígitos, por ejemplo 31/12/2030.
 expirationDate-invalid-impossible = Esa fecha no existe en el calendario.
 expirationDate-invalid-too-far = El DPI vale { $years } años como máximo; esa fecha está demasiado lejos. Revísela por favor.
+phone-invalid-letters = El número lleva solo dígitos: revise si escribió una letra (por ejemplo una O en lugar de un 0). Ejemplo: 5555 1234.
 phone-invalid-format = No reconocí ese número. Escriba los 8 dígitos, por ejemplo 5555 1234.
-phone-invalid-invalid = Ese número no existe en Guatemala ni en el país indicado.
+phone-invalid-invalid = Ese número no es un teléfono válido del país de su negocio. Revise los dígitos; por ejemplo 5555 1234.
 phone-invalid-too-short = Al número le faltan dígitos.
 phone-invalid-too-long = El número tiene dígitos de más.
 phone-invalid-not-own = Solo podemos usar su propio número. Toque «Compartir mi número» o escríbalo.

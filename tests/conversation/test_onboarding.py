@@ -297,6 +297,23 @@ def test_phone_is_checked_again_when_the_country_changes() -> None:
     assert "phone" not in chat.session.answers
 
 
+def test_a_phone_that_would_mean_another_number_in_the_new_country_is_asked_again() -> None:
+    chat = Chat(profile={"profile_first": "Ana", "profile_last": "López"})
+    typical_spanish_onboarding(chat)
+    chat.tap("edit")
+    chat.tap("phone")
+    chat.type("5555 1234")  # typed as a national number, read in Guatemala
+    assert chat.session.answers["phone"] == "+50255551234"
+    chat.tap("edit")
+    chat.tap("country")
+    chat.type("El Salvador")  # 5555 1234 is a valid number there too, someone else's
+    assert "phone-recheck" in chat.keys
+    assert chat.asking == "phone"
+    chat.type("+502 5555 1234")
+    assert chat.keys == ["summary"]
+    assert chat.session.answers["phone"] == "+50255551234"
+
+
 def test_unknown_country_offers_suggestions_as_buttons() -> None:
     chat = Chat()
     chat.start()
@@ -368,7 +385,7 @@ def test_server_rejection_sends_the_prospect_back_to_that_field() -> None:
     assert chat.requests[1].lead.payload()["email"] == "ana@migo.gt"
 
 
-@pytest.mark.parametrize("reason", ["unavailable", "not-created", "already-registered"])
+@pytest.mark.parametrize("reason", ["unavailable", "not-created"])
 def test_failed_submission_keeps_every_answer_and_offers_retry(reason: str) -> None:
     chat = Chat()
     typical_answers_until_tax(chat)
@@ -382,6 +399,26 @@ def test_failed_submission_keeps_every_answer_and_offers_retry(reason: str) -> N
     assert "btn-retry" in {b.label.key for b in chat.buttons()}
     chat.tap("submit")
     assert len(chat.requests) == 2
+
+
+def test_already_registered_offers_no_retry_until_an_answer_is_corrected() -> None:
+    chat = Chat()
+    typical_answers_until_tax(chat)
+    chat.tap("no")
+    finish_products(chat)
+    answers = dict(chat.session.answers)
+    chat.tap("submit")
+    chat.server_answers(SubmitFailed("already-registered"))
+    assert chat.keys == ["submit-already-registered", "summary"]
+    assert chat.session.answers == answers
+    assert [b.action for b in chat.buttons()] == ["edit", "cancel"]
+    chat.tap("edit")
+    chat.tap("cui")
+    chat.type("1587564440904")
+    assert [b.action for b in chat.buttons()] == ["submit", "edit", "cancel"]
+    chat.tap("submit")
+    assert len(chat.requests) == 2
+    assert chat.requests[1].lead.payload()["cui"] == "1587564440904"
 
 
 def test_confirm_tapped_twice_submits_once() -> None:

@@ -330,10 +330,12 @@ def test_parse_phone_default_region_is_guatemala() -> None:
         ("555512345", "too-long"),
         ("5555 1234 5555 1234", "too-long"),
         ("5" * 300, "too-long"),
-        ("abc", "format"),
+        ("abc", "letters"),
+        ("5555-ABCD", "letters"),  # phonenumbers alone would read it as 5555 2223
+        ("5555 12O4", "letters"),  # an O for a 0
         ("", "format"),
         ("+", "format"),
-        ("5555 1234 ext 5", "format"),  # E.164 has no room for an extension
+        ("5555 1234 ext 5", "letters"),  # E.164 has no room for an extension
     ],
 )
 def test_parse_phone_refuses(text: str, reason: str) -> None:
