@@ -20,7 +20,7 @@ from bot.sandbox import Sandbox
 from bot.settings import DEMO_PARTNER_SLUG, Settings
 from bot.store import SessionStore, open_store
 from flows.catalogue import load_catalogue
-from flows.events import COMMANDS, Command, Event, Pick, Reply, Start, Text
+from flows.events import COMMANDS, Command, Event, Pick, Reply, Start, Text, Unsupported
 from flows.session import Language
 
 CONSOLE_CHAT_ID = 0
@@ -30,6 +30,10 @@ SANDBOX_TOKEN = "console-sandbox"
 def console_command(settings: Settings, args: argparse.Namespace) -> int:
     """Run the console conversation on stdin/stdout until the input ends."""
     lang: Language = args.lang or settings.default_language
+    if settings.leads_api_url and settings.missing("LEADS_API_TOKEN"):
+        # Any token does for a sandbox; finding out at the last question would be too late.
+        print("migo-bot console: LEADS_API_URL is set but LEADS_API_TOKEN is not", file=sys.stderr)
+        return 2
     return asyncio.run(run_console(settings, lang, json_mode=args.json))
 
 
@@ -123,6 +127,7 @@ class _Console:
                 return Start()
             if name in COMMANDS:
                 return Command(name, arg.strip())
+            return Unsupported("command")
         keyboard = self.keyboard
         if keyboard is not None and keyboard.binding is not None and keyboard.buttons:
             if text.isdigit() and 1 <= int(text) <= len(keyboard.buttons):

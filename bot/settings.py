@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     def _split_partners(cls, value: object) -> object:
         return _split_csv(value)
 
+    def missing(self, *variables: str) -> list[str]:
+        """Those of the named variables (e.g. "LEADS_API_TOKEN") that are not set."""
+        return [name for name in variables if getattr(self, name.lower()) in (None, "")]
+
     @property
     def effective_leads_api_url(self) -> str:
         """The Leads API base URL, falling back to the vendor's production URL."""

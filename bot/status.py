@@ -116,6 +116,9 @@ async def _status(settings: Settings, text: str) -> int:
     except InvalidCode:
         print(catalog(lang).render("status-invalid-code"), file=sys.stderr)
         return 2
+    if settings.missing("LEADS_API_TOKEN"):
+        print("migo-bot status: LEADS_API_TOKEN is not set", file=sys.stderr)
+        return 2
     async with build_http_client(settings) as http:
         client = LeadsApiClient(
             http, settings.leads_api_token, tributax_partner_slug=settings.tributax_partner_slug

@@ -83,12 +83,11 @@ Context = ContextTypes.DEFAULT_TYPE
 
 def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
     """Run the bot until stopped: long polling, or webhook when WEBHOOK_URL is set."""
-    if settings.telegram_bot_token is None:
-        print("migo-bot telegram: TELEGRAM_BOT_TOKEN is not set", flush=True)
-        return 2
-    if not settings.partner_slug:
-        # Every lead names its partner; without one the API would get leads nobody owns.
-        print("migo-bot telegram: PARTNER_SLUG is not set", flush=True)
+    # Refused at start, not at the first submission: every lead names its partner, and a
+    # missing API token would look to prospects like an outage after 30 questions.
+    missing = settings.missing("TELEGRAM_BOT_TOKEN", "PARTNER_SLUG", "LEADS_API_TOKEN")
+    if missing:
+        print(f"migo-bot telegram: {', '.join(missing)} not set", flush=True)
         return 2
     application = build_application(settings)
     updates = ["message", "edited_message", "callback_query"]
@@ -334,7 +333,10 @@ class TelegramTransport:
         await self.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
 
     async def on_group_command(self, update: Update, context: Context) -> None:
-        if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
+        """Commands no other handler took: groups get a pointer, private chats a hint."""
+        if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+            await self.run(update, Unsupported("command"))
+        else:
             await self.say(update, "group-private-only")
 
     async def on_error(self, update: object, context: Context) -> None:

@@ -468,7 +468,7 @@ class _Turn:
             else:
                 self.ask_current()
         elif not yes:
-            self.say("cancel-aborted")
+            self.say(f"{kind}-aborted")
             self.ask_current()
         elif kind == "cancel":
             self.reset()

@@ -16,6 +16,7 @@ done-already = Your registration is complete. Your invitation code is { $code }.
 unsupported = { $kind ->
         [forward] Forwarded messages don't count as answers. Please type your answer to the question above.
         [contact] We'll ask for your number at the phone question. For now, please answer the question above.
+        [command] I don't know that command. You can use /back, /skip, /summary, /language, /help or /cancel.
        *[other] For now I can only read text and the buttons. Please answer the question above.
     }
 stale-button = That button is no longer active.
@@ -38,6 +39,7 @@ confirm-cancel = Are you sure you want to cancel? All your answers will be delet
 confirm-restart = Are you sure you want to start over? All your answers will be deleted.
 confirm-expired = That date has passed: your DPI looks expired. Is the date correct?
 cancel-aborted = All right, nothing was cancelled. Let's continue.
+restart-aborted = All right, your answers are kept. Let's continue.
 cancelled = Done: your registration was cancelled and your answers deleted. Type /start whenever you want to begin again.
 restarted = Done, your answers were deleted. Let's start again.
 reminder =
@@ -209,7 +211,7 @@ dateOfBirth-invalid-format = I didn't recognise that date. Write it as day/month
 dateOfBirth-invalid-year = Write the year with 4 digits, for example 07/03/1990.
 dateOfBirth-invalid-impossible = That date doesn't exist in the calendar.
 dateOfBirth-invalid-too-young = You must be at least { $min } years old to register.
-dateOfBirth-invalid-too-old = That date means more than { $max } years old; please check it.
+dateOfBirth-invalid-too-old = That date would make you over { $max }; please check it.
 maritalStatus-invalid-unknown = I didn't understand that marital status.
 country-invalid-unknown = I couldn't find that country. Check the spelling or tap one of the suggestions.
 cui-invalid-format = The CUI has 13 digits and no letters. Example: 1234 56789 0101
@@ -239,7 +241,7 @@ lastRtuUpdateDate-invalid-format = I didn't recognise that date. Write it as day
 lastRtuUpdateDate-invalid-year = Write the year with 4 digits, for example 15/01/2025.
 lastRtuUpdateDate-invalid-impossible = That date doesn't exist in the calendar.
 lastRtuUpdateDate-invalid-future = That date hasn't come yet.
-lastRtuUpdateDate-invalid-too-old = That date is before { $year }; please check it.
+lastRtuUpdateDate-invalid-too-old = That date is before { NUMBER($year, useGrouping: 0) }; please check it.
 paymentMethods-invalid-choice = That option isn't on the list.
 paymentMethods-invalid-none = Choose at least one payment method.
 sdk-invalid-choice = That option isn't on the list.

@@ -7,7 +7,7 @@ welcome =
     • Tarjetas físicas para su negocio
     • La app Migo Wallet
     • Pagos alternativos dentro de la billetera (QR y tarjetas)
-    Son unas {$total} preguntas, toma unos 5 minutos. Tenga a mano su DPI y su NIT.
+    Son unas {$total} preguntas y le tomará unos 5 minutos. Tenga a mano su DPI y su NIT.
     Puede escribir /back para volver a la pregunta anterior, /help para pedir ayuda, /language for English o /cancel para cancelar.
 welcome-back = ¡Qué gusto verle de nuevo! Sigamos donde nos quedamos.
 session-expired = Su conversación anterior venció por inactividad y por seguridad borramos sus respuestas. Empecemos de nuevo.
@@ -16,6 +16,7 @@ done-already = Su registro ya está completo. Su código de invitación es { $co
 unsupported = { $kind ->
         [forward] Los mensajes reenviados no cuentan como respuesta. Por favor escriba su respuesta a la pregunta de arriba.
         [contact] Su número lo pediremos en la pregunta del teléfono. Por ahora responda la pregunta de arriba.
+        [command] No conozco ese comando. Puede usar /back, /skip, /summary, /language, /help o /cancel.
        *[other] Por ahora solo puedo leer texto y los botones. Por favor responda la pregunta de arriba.
     }
 stale-button = Ese botón ya no está activo.
@@ -38,6 +39,7 @@ confirm-cancel = ¿Seguro que quiere cancelar? Se borrarán todas sus respuestas
 confirm-restart = ¿Seguro que quiere empezar de nuevo? Se borrarán todas sus respuestas.
 confirm-expired = Esa fecha ya pasó: su DPI parece vencido. ¿Es correcta la fecha?
 cancel-aborted = Muy bien, no se canceló nada. Seguimos.
+restart-aborted = Muy bien, conservamos sus respuestas. Seguimos.
 cancelled = Listo, cancelamos el registro y borramos sus respuestas. Cuando quiera empezar de nuevo, escriba /start.
 restarted = Listo, borramos sus respuestas. Empecemos de nuevo.
 reminder =
@@ -209,7 +211,7 @@ dateOfBirth-invalid-format = No reconocí esa fecha. Escríbala como día/mes/a�
 dateOfBirth-invalid-year = Escriba el año con 4 dígitos, por ejemplo 07/03/1990.
 dateOfBirth-invalid-impossible = Esa fecha no existe en el calendario.
 dateOfBirth-invalid-too-young = Debe tener al menos { $min } años para registrarse.
-dateOfBirth-invalid-too-old = Esa fecha indica más de { $max } años; revísela por favor.
+dateOfBirth-invalid-too-old = Según esa fecha tendría más de { $max } años; revísela por favor.
 maritalStatus-invalid-unknown = No entendí ese estado civil.
 country-invalid-unknown = No encontré ese país. Revise cómo lo escribió o toque una de las sugerencias.
 cui-invalid-format = El CUI tiene 13 dígitos, sin letras. Ejemplo: 1234 56789 0101
@@ -239,7 +241,7 @@ lastRtuUpdateDate-invalid-format = No reconocí esa fecha. Escríbala como día/
 lastRtuUpdateDate-invalid-year = Escriba el año con 4 dígitos, por ejemplo 15/01/2025.
 lastRtuUpdateDate-invalid-impossible = Esa fecha no existe en el calendario.
 lastRtuUpdateDate-invalid-future = Esa fecha todavía no ha llegado.
-lastRtuUpdateDate-invalid-too-old = Esa fecha es anterior a { $year }; revísela por favor.
+lastRtuUpdateDate-invalid-too-old = Esa fecha es anterior a { NUMBER($year, useGrouping: 0) }; revísela por favor.
 paymentMethods-invalid-choice = Esa opción no está en la lista.
 paymentMethods-invalid-none = Elija al menos una forma de pago.
 sdk-invalid-choice = Esa opción no está en la lista.
@@ -253,7 +255,7 @@ forgotten = Listo: borramos todo lo que teníamos sobre usted en este chat (resp
 
 edited-message = Vi que editó un mensaje, pero las respuestas editadas no cuentan. Para cambiar una respuesta use /summary y luego «Corregir un dato».
 group-private-only = El registro se hace en un chat privado conmigo, para proteger sus datos. Escríbame directamente; aquí solo respondo /status CÓDIGO.
-error-generic = Algo salió mal de nuestro lado. Sus respuestas están guardadas; intente de nuevo en un momento.
+error-generic = Tuvimos un problema de nuestro lado. Sus respuestas están guardadas; intente de nuevo en un momento.
 error-unavailable = El servicio no está disponible en este momento. Sus respuestas están guardadas; intente de nuevo en unos minutos.
 btn-copy-code = 📋 Copiar código
 cmd-start = Empezar o continuar el registro

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from tests.contract.conftest import ROOT, SPEC_EXAMPLE, StartProcess
 
@@ -56,3 +57,20 @@ def test_telegram_without_a_partner_says_so_and_exits_2() -> None:
     result = migo_bot("telegram", env={"TELEGRAM_BOT_TOKEN": "1:x", "PARTNER_SLUG": ""})
     assert result.returncode == 2
     assert "PARTNER_SLUG" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("telegram",), ("console",), ("status", "ZZZZ999")],
+)
+def test_a_leads_api_without_its_token_is_refused_at_once(command: tuple[str, ...]) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "1:x",
+        "PARTNER_SLUG": "migo-gt",
+        "LEADS_API_URL": "http://127.0.0.1:9/rest",
+        "LEADS_API_TOKEN": "",
+    }
+    result = migo_bot(*command, env=env)
+    assert result.returncode == 2
+    assert "LEADS_API_TOKEN" in result.stdout + result.stderr
+    assert "Paso 1" not in result.stdout  # refused before the first question

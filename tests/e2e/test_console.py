@@ -182,3 +182,11 @@ def test_end_of_input_mid_conversation_exits_cleanly() -> None:
     assert result.returncode == 0, result.stderr
     assert "Step 2 of 21" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_command_is_explained_and_never_taken_as_an_answer() -> None:
+    result = run_console(["/foo", "Ana", "/summary"])
+    assert result.returncode == 0, result.stderr
+    assert "No conozco ese comando" in result.stdout
+    assert "Nombre: Ana" in result.stdout
+    assert "foo" not in result.stdout.split("No conozco ese comando")[1]

@@ -175,9 +175,11 @@ async def test_media_edits_and_other_contacts_are_refused_politely(stack: Stack)
     await until(user, "Paso 2 de 21")
     await user.edit(typed, "Anita")
     await until(user, "las respuestas editadas no cuentan")
+    await say(user, "/foo", "No conozco ese comando")  # never silence, never an answer
     summary = await say(user, "/summary", "lleva hasta ahora")
     assert "Nombre: Ana" in summary.plain
     assert "Anita" not in summary.plain
+    assert "foo" not in summary.plain
 
 
 async def test_commands_are_registered_in_both_languages(stack: Stack) -> None:

@@ -82,6 +82,7 @@ def flow_keys() -> set[str]:
     """Every key a step can produce, derived from the step declarations."""
     keys = engine_literal_keys()
     keys |= {f"confirm-{kind}" for kind in ("cancel", "restart", "expired")}
+    keys |= {f"{kind}-aborted" for kind in ("cancel", "restart")}
     keys |= {f"submit-{reason}" for reason in ("already-registered", "unavailable", "not-created")}
     keys |= {"progress", "summary-nothing-yet", "btn-retry", "btn-submit"}
     keys |= {f"cmd-{name}" for name in MENU}
@@ -158,3 +159,9 @@ def test_submit_failure_reasons_all_have_messages() -> None:
     for reason in ("already-registered", "unavailable", "not-created", "rejected"):
         SubmitFailed(reason)
         assert catalog("es").has(f"submit-{reason}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_year_is_written_as_a_year(lang: str) -> None:
+    text = catalog(lang).render("lastRtuUpdateDate-invalid-too-old", {"year": 1990})
+    assert "1990" in text  # not "1.990" nor "1,990"
