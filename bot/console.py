@@ -9,6 +9,7 @@ import sys
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from typing import IO, Any
 
 from pydantic import SecretStr
@@ -142,6 +143,8 @@ class _Console:
         turn = await self.conversations.handle(CONSOLE_CHAT_ID, event, self.origin)
         if turn.session is not None:
             self.lang = turn.session.lang
+            # A conversation started after /cancel keeps the language the prospect chose.
+            self.origin = replace(self.origin, lang=self.lang)
         self.show_all(turn.replies)
         if turn.request is not None:
             done = await self.conversations.complete(CONSOLE_CHAT_ID, turn.request, self.origin)

@@ -499,7 +499,14 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> int:
             store=RedisLeadStore(client) if client is not None else None,
             tributax_partner_slug=settings.tributax_partner_slug,
         )
-        base_url = await sandbox.start(args.host, args.port)
+        try:
+            base_url = await sandbox.start(args.host, args.port)
+        except OSError as error:
+            print(
+                f"migo-bot sandbox: cannot listen on {args.host}:{args.port} ({error.strerror})",
+                file=sys.stderr,
+            )
+            return 2
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -190,3 +190,11 @@ def test_an_unknown_command_is_explained_and_never_taken_as_an_answer() -> None:
     assert "No conozco ese comando" in result.stdout
     assert "Nombre: Ana" in result.stdout
     assert "foo" not in result.stdout.split("No conozco ese comando")[1]
+
+
+def test_a_conversation_after_cancel_keeps_the_chosen_language() -> None:
+    result = run_console(["/language", "/cancel", "1", "hola"], "--lang", "es")
+    assert result.returncode == 0, result.stderr
+    after = result.stdout.split("your registration was cancelled")[1]
+    assert "Step 1 of 21" in after
+    assert "Paso 1" not in after

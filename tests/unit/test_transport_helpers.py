@@ -103,3 +103,9 @@ def test_json_logs_carry_the_structured_fields() -> None:
     assert entry["step"] == "cui"
     assert entry["outcome"] == "cui-invalid-format"
     assert entry["level"] == "INFO"
+
+
+def test_a_placeholder_token_of_a_few_letters_does_not_mangle_the_logs() -> None:
+    record = logging.LogRecord("bot", logging.INFO, "f", 1, "lead not submitted", None, None)
+    RedactSecrets(["t", "123456:AAE-secret"]).filter(record)
+    assert record.getMessage() == "lead not submitted"
