@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -74,3 +75,14 @@ def test_a_leads_api_without_its_token_is_refused_at_once(command: tuple[str, ..
     assert result.returncode == 2
     assert "LEADS_API_TOKEN" in result.stdout + result.stderr
     assert "Paso 1" not in result.stdout  # refused before the first question
+
+
+def test_a_sandbox_on_a_busy_port_says_so_without_a_traceback() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = migo_bot("sandbox", "--host", "127.0.0.1", "--port", str(port), env={})
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
