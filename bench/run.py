@@ -670,7 +670,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, help="interleaved floor/bot pairs")
     parser.add_argument("--concurrency", type=int, default=8, help="chats in flight at once")
     parser.add_argument("--calls", type=int, help="sendMessage calls per request class")
-    parser.add_argument("--sessions", type=int, default=10_000, help="sessions stored for RSS")
+    parser.add_argument("--sessions", type=int, help="sessions stored for RSS (10,000)")
     parser.add_argument("--touch", type=int, help="stored sessions fed an update (RSS)")
     parser.add_argument("--no-http", action="store_true", help="skip the loopback HTTP mode")
     parser.add_argument(
@@ -685,10 +685,12 @@ def main() -> None:
         rss_child(args.redis_url, args.leads_api_url, args.rss_child, args.touch)
         return
     quick = args.quick
-    args.conversations = args.conversations or (30 if quick else 300)
-    args.http_conversations = args.http_conversations or (6 if quick else 40)
+    args.conversations = args.conversations or (20 if quick else 300)
+    args.http_conversations = args.http_conversations or (4 if quick else 40)
     args.repeats = args.repeats or 3
     args.calls = args.calls or (100 if quick else 1000)
+    # The RSS figure is the full run's; a quick run stores fewer sessions to stay short.
+    args.sessions = args.sessions or (2_000 if quick else 10_000)
     args.touch = args.touch or (500 if quick else args.sessions)
     started_at = time.monotonic()
     errors = Errors()
