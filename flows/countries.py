@@ -16,6 +16,10 @@ _IGNORED_CATEGORIES = frozenset({"Mn", "Me", "Sk"})
 
 # What people type that ISO does not list (folded like every key, see `fold`).
 _COUNTRY_ALIASES: dict[str, str] = {
+    # How Guatemalans write their own country, besides its name.
+    "guate": "GTM",
+    "chapin": "GTM",
+    "chapina": "GTM",
     "eeuu": "USA",
     "eua": "USA",
     "estadosunidosdenorteamerica": "USA",

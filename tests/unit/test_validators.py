@@ -539,6 +539,8 @@ def test_parse_past_date(text: str, outcome: object) -> None:
         ("USA", "USA"),
         ("US", "USA"),
         ("EEUU", "USA"),
+        ("guate", "GTM"),
+        ("Chapín", "GTM"),
         ("EE.UU.", "USA"),
         ("EE. UU.", "USA"),
         ("United States of America", "USA"),
