@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from tests.e2e.botapi import ChatMessage, UserChat
-from tests.e2e.harness import Stack, free_port, say, tap, until
-from tests.e2e.test_replicas import SECRET, Balancer
+from tests.e2e.harness import Stack, say, tap, until
+from tests.e2e.test_replicas import Balancer, start_replicas
 from tests.e2e.test_replicas import balancer as balancer  # the fixture
 from tests.e2e.test_telegram import onboard_in_spanish
 
@@ -92,19 +92,7 @@ async def test_the_reminder_is_sent_once_by_the_bot_restarted_after_the_answer(
 async def test_two_webhook_replicas_send_each_reminder_once(
     start_stack: Callable[..., Awaitable[Stack]], balancer: Balancer
 ) -> None:
-    stacks = []
-    for _ in range(2):
-        port = free_port()
-        balancer.targets.append(f"http://127.0.0.1:{port}/telegram")
-        stacks.append(
-            await start_stack(
-                WEBHOOK_URL=balancer.url,
-                WEBHOOK_SECRET_TOKEN=SECRET,
-                WEBHOOK_LISTEN="127.0.0.1",
-                WEBHOOK_PORT=str(port),
-                **REMINDERS,
-            )
-        )
+    stacks = await start_replicas(start_stack, balancer, **REMINDERS)
     # Started together, so both replicas' sweeps find the reminders due at the same moment.
     users = [stacks[0].api.user(5100 + n, "Ana", language_code="es") for n in range(20)]
     await asyncio.gather(*(say(user, "/start", "Paso 1 de 21") for user in users))

@@ -76,9 +76,10 @@ async def balancer() -> AsyncIterator[Balancer]:
     await proxy.stop()
 
 
-async def test_two_webhook_replicas_apply_each_update_once_in_order(
-    start_stack: Callable[..., Awaitable[Stack]], balancer: Balancer
-) -> None:
+async def start_replicas(
+    start_stack: Callable[..., Awaitable[Stack]], balancer: Balancer, **settings: str
+) -> list[Stack]:
+    """Two bot processes in webhook mode behind the balancer, on one Redis."""
     stacks = []
     for _ in range(2):
         port = free_port()
@@ -89,8 +90,16 @@ async def test_two_webhook_replicas_apply_each_update_once_in_order(
                 WEBHOOK_SECRET_TOKEN=SECRET,
                 WEBHOOK_LISTEN="127.0.0.1",
                 WEBHOOK_PORT=str(port),
+                **settings,
             )
         )
+    return stacks
+
+
+async def test_two_webhook_replicas_apply_each_update_once_in_order(
+    start_stack: Callable[..., Awaitable[Stack]], balancer: Balancer
+) -> None:
+    stacks = await start_replicas(start_stack, balancer)
     stack = stacks[0]
     users = [
         stack.api.user(3000 + n, "Ana Lucía", "López García", language_code="es") for n in range(3)
