@@ -454,6 +454,11 @@ class _Turn:
         try:
             yes = v.parse_yes_no(text)
         except v.Invalid:
+            if self.s.confirming == "expired" and _looks_like_a_date(text):
+                # Asked whether an expired date is right, the prospect typed the right one.
+                self.s.confirming, self.s.pending = None, None
+                self.answer_text(STEP_BY_NAME["expirationDate"], text)
+                return
             self.say("confirm-yes-no")
             self.ask_current()
             return
@@ -685,3 +690,12 @@ def build_lead(session: Session, steps: list[Step], ctx: FlowContext) -> Lead:
         else:
             body[step.name] = value
     return Lead.model_validate(body, context={"tributax_partner_slug": ctx.tributax_partner})
+
+
+def _looks_like_a_date(text: str) -> bool:
+    """Whether a text reads as a date at all (whatever the date)."""
+    try:
+        v.parse_date(text)
+    except v.Invalid:
+        return False
+    return True

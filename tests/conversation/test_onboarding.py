@@ -278,6 +278,20 @@ def test_expired_document_needs_confirmation() -> None:
     assert chat.asking == "country"
 
 
+def test_a_corrected_date_typed_at_the_expiry_question_is_taken() -> None:
+    chat = Chat()
+    chat.start()
+    for answer in ["Ana", "López", "mujer", "07/03/1990", "soltera", "Guatemala"]:
+        chat.type(answer)
+    chat.type("1234 56789 0101")
+    chat.type("01/01/2020")
+    assert chat.keys == ["confirm-expired"]
+    chat.type("31/12/2030")  # instead of "no", the date it should have been
+    assert chat.session.answers["expirationDate"] == "2030-12-31"
+    assert chat.asking == "country"
+    assert chat.session.confirming is None
+
+
 def test_phone_is_checked_again_when_the_country_changes() -> None:
     chat = Chat()
     chat.start()
