@@ -35,18 +35,17 @@ import argparse
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import RedisError
 
 from bot.render import HTML, Markup
 from bot.settings import Settings
-from bot.store import SessionStore, StoreError, StoreUnavailable, redis_client, session_key
+from bot.store import SessionStore, StoreError, redis_call, redis_client, session_key
 from flows.events import Reply
 from flows.session import DONE, EDIT, SUMMARY, Session
 from flows.steps import STEP_BY_NAME, STEPS
@@ -318,16 +317,8 @@ class RedisFunnel:
         client = redis_client(url, cluster=cluster, timeout_seconds=timeout_seconds)
         return cls(client, ttl_seconds=ttl_seconds, on_count=on_count)
 
-    @asynccontextmanager
-    async def _redis(self) -> AsyncIterator[None]:
-        """Bound one call in time; redis-py failures become the store's exceptions."""
-        try:
-            async with asyncio.timeout(self._call_timeout):
-                yield
-        except TimeoutError as exc:
-            raise StoreUnavailable("Redis did not answer the funnel in time") from exc
-        except RedisError as exc:
-            raise StoreUnavailable(f"funnel: Redis failed ({type(exc).__name__})") from exc
+    def _redis(self) -> AbstractAsyncContextManager[None]:
+        return redis_call(self._call_timeout)
 
     async def record(self, chat_id: int, progress: Progress) -> list[str]:
         """Apply one event's bookkeeping in one script; return what was counted."""

@@ -385,6 +385,20 @@ def _poll_delay(attempt: int) -> float:
     return ceiling * random.uniform(0.5, 1.0)
 
 
+@asynccontextmanager
+async def redis_call(timeout_seconds: float) -> AsyncIterator[None]:
+    """Bound one Redis call in time and turn redis-py exceptions into the store's own."""
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            yield
+    except TimeoutError as exc:
+        raise StoreUnavailable(f"Redis did not answer within {timeout_seconds} s") from exc
+    except _OUTAGES as exc:
+        raise StoreUnavailable(f"Redis is unavailable ({type(exc).__name__})") from exc
+    except RedisError as exc:
+        raise StoreError(f"Redis command failed ({type(exc).__name__})") from exc
+
+
 def redis_client(
     url: str,
     *,
@@ -474,18 +488,8 @@ class RedisSessionStore:
             call_timeout_seconds=connect_timeout_seconds + timeout_seconds,
         )
 
-    @asynccontextmanager
-    async def _redis(self) -> AsyncIterator[None]:
-        """Bound one Redis call in time and turn redis-py exceptions into the store's own."""
-        try:
-            async with asyncio.timeout(self._call_timeout):
-                yield
-        except TimeoutError as exc:
-            raise StoreUnavailable(f"Redis did not answer within {self._call_timeout} s") from exc
-        except _OUTAGES as exc:
-            raise StoreUnavailable(f"Redis is unavailable ({type(exc).__name__})") from exc
-        except RedisError as exc:
-            raise StoreError(f"Redis command failed ({type(exc).__name__})") from exc
+    def _redis(self) -> AbstractAsyncContextManager[None]:
+        return redis_call(self._call_timeout)
 
     @asynccontextmanager
     async def session(self, chat_id: int) -> AsyncIterator[SessionSlot]:

@@ -34,6 +34,16 @@ async def redis_client() -> AsyncIterator[aioredis.Redis]:
         await client.aclose()
 
 
+class FakeClock:
+    """A clock that only moves when the test says so."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 # Personal values the tests type as prospects; none may reach a log line at any level.
 PERSONAL_VALUES = (
     "Ana Lucía",

@@ -25,7 +25,7 @@ from bot.sandbox import Sandbox
 from bot.store import MemorySessionStore, RedisSessionStore, SessionStore, session_key
 from flows.catalogue import Catalogue
 from flows.events import Command, Event, Pick, Start, Text
-from tests.conftest import redis_url
+from tests.conftest import FakeClock, redis_url
 
 # Redis expires sessions by wall time, so its TTL is real seconds the tests wait out.
 TTL = 2
@@ -36,14 +36,6 @@ ANSWERS = [
     *["31/12/2030", "Guatemala", "5555 1234", "a@example.com", "Tienda", "Tienda"],
     *["Abarrotes", "zona 1", "576937-K", "1", "no", "1", "listo", "1", "no"],
 ]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Harness:

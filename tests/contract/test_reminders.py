@@ -20,7 +20,7 @@ from flows.catalogue import Catalogue
 from flows.events import Command, Pick, Reply, Start, Text
 from flows.session import Language
 from locales import catalog
-from tests.conftest import redis_url
+from tests.conftest import FakeClock, redis_url
 from tests.conversation.test_service import to_summary
 
 TTL = 7 * 24 * 3600
@@ -30,23 +30,13 @@ SPANISH = Origin(lang="es", partner="migo-gt", profile={"profile_first": "Ana"})
 ENGLISH = Origin(lang="en", partner="migo-gt")
 
 
-class Clock:
-    """Wall time that only moves when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = EPOCH
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class World:
     """Bot replicas on one store kind, a shared clock, and what the sweeps sent."""
 
     kind: str
     leads: LeadsApiClient
-    clock: Clock = field(default_factory=Clock)
+    clock: FakeClock = field(default_factory=lambda: FakeClock(EPOCH))
     sent: list[tuple[int, Reply, Language]] = field(default_factory=list)
     stores: list[SessionStore] = field(default_factory=list)
     raw: aioredis.Redis | None = None

@@ -26,19 +26,9 @@ from bot.store import (
     value_key,
     values_index_key,
 )
-from tests.conftest import redis_url
+from tests.conftest import FakeClock, redis_url
 
 TTL = 3600
-
-
-class FakeClock:
-    """A monotonic clock that only moves when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Harness:

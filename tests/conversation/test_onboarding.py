@@ -262,12 +262,17 @@ def test_forged_button_index_is_refused() -> None:
     assert "gender" not in chat.session.answers
 
 
-def test_expired_document_needs_confirmation() -> None:
-    chat = Chat()
+def answers_up_to_the_expiry(chat: Chat) -> None:
+    """Typed answers from /start up to the DPI's expiry date."""
     chat.start()
     for answer in ["Ana", "López", "mujer", "07/03/1990", "soltera", "Guatemala"]:
         chat.type(answer)
     chat.type("1234 56789 0101")
+
+
+def test_expired_document_needs_confirmation() -> None:
+    chat = Chat()
+    answers_up_to_the_expiry(chat)
     chat.type("01/01/2020")
     assert chat.keys == ["confirm-expired"]
     chat.tap("confirm-no")
@@ -280,10 +285,7 @@ def test_expired_document_needs_confirmation() -> None:
 
 def test_a_corrected_date_typed_at_the_expiry_question_is_taken() -> None:
     chat = Chat()
-    chat.start()
-    for answer in ["Ana", "López", "mujer", "07/03/1990", "soltera", "Guatemala"]:
-        chat.type(answer)
-    chat.type("1234 56789 0101")
+    answers_up_to_the_expiry(chat)
     chat.type("01/01/2020")
     assert chat.keys == ["confirm-expired"]
     chat.type("31/12/2030")  # instead of "no", the date it should have been
@@ -294,10 +296,7 @@ def test_a_corrected_date_typed_at_the_expiry_question_is_taken() -> None:
 
 def test_phone_is_checked_again_when_the_country_changes() -> None:
     chat = Chat()
-    chat.start()
-    for answer in ["Ana", "López", "mujer", "07/03/1990", "soltera", "Guatemala"]:
-        chat.type(answer)
-    chat.type("1234 56789 0101")
+    answers_up_to_the_expiry(chat)
     chat.type("31/12/2030")
     chat.type("Guatemala")
     chat.type("5555 1234")
