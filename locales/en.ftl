@@ -71,7 +71,7 @@ submit-sending = Sending your application to Migo… ⏳
 submit-done =
     Done! 🎉 We received your application. Your invitation code is:
     { $code }
-    Keep it: you'll need it to sign up in the Migo Wallet app. You can check its status at any time with /status { $code }
+    Keep it: you'll need it to sign up in the Migo Wallet app. You can look your registration up at any time with /status { $code }
 submit-rejected = Migo did not accept the application: { $messages }. Please check your details and try again.
 submit-rejected-field = Migo did not accept "{ $field }": { $message }. Please enter it again.
 submit-already-registered = There is already a registration with this DPI. If you have an invitation code, check it with /status CODE. If the DPI was mistyped, fix it with «Change an answer»; otherwise, please contact Migo support.

@@ -71,7 +71,7 @@ submit-sending = Enviando su solicitud a Migo… ⏳
 submit-done =
     ¡Listo! 🎉 Recibimos su solicitud. Su código de invitación es:
     { $code }
-    Guárdelo: lo necesitará para registrarse en la app Migo Wallet. Puede consultar el estado cuando quiera con /status { $code }
+    Guárdelo: lo necesitará para registrarse en la app Migo Wallet. Puede consultar su registro cuando quiera con /status { $code }
 submit-rejected = Migo no aceptó la solicitud: { $messages }. Revise sus datos y vuelva a intentarlo.
 submit-rejected-field = Migo no aceptó el dato «{ $field }»: { $message }. Por favor escríbalo de nuevo.
 submit-already-registered = Ya existe un registro con ese DPI. Si ya tiene un código de invitación, consúltelo con /status CÓDIGO. Si el DPI quedó mal escrito, corríjalo con «Corregir un dato»; si no, comuníquese con soporte de Migo.
