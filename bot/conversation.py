@@ -22,14 +22,10 @@ from flows.session import Language, Session, SessionOutdated, load_session, new_
 from flows.steps import FlowContext
 
 _log = logging.getLogger(__name__)
-# The stored value that links a chat to the invitation code it obtained (for a bare /status).
+# The invitation code the chat obtained and the attempt that obtained it ("<code> <attempt>"):
+# a bare /status shows it, and a submission a crash interrupted is settled from it.
 CODE_VALUE = "code"
-# Marks a chat that has (had) a conversation, so an expired one gets an explanation.
-KNOWN_VALUE = "known"
-KNOWN_TTL_SECONDS = 365 * 24 * 3600
-# A submission under way ("<attempt> <started>"), and what the API answered ("<attempt> <code>").
-PENDING_VALUE = "pending"
-OUTCOME_VALUE = "outcome"
+CODE_TTL_SECONDS = 365 * 24 * 3600
 # The sid of the conversation last reminded (bot/reminders.py claims it before sending).
 REMINDED_VALUE = "reminded"
 
@@ -97,7 +93,7 @@ class Conversations:
         replies: list[Reply] = []
         async with self.store.session(chat_id) as slot:
             fresh = slot.data is None
-            if fresh and await self.store.get_value(chat_id, KNOWN_VALUE) is not None:
+            if slot.expired:
                 replies.append(Reply(key="session-expired"))
             session = self._load(slot.data, origin, replies)
             before = session.at
@@ -111,24 +107,23 @@ class Conversations:
             request = _collect(outputs, replies)
             if request is not None:
                 # Written with the session: any replica can tell a submission is under way.
-                attempt = f"{session.sid}.{session.kb} {self._clock():.0f}"
-                await self.store.set_value(chat_id, PENDING_VALUE, attempt)
+                session.sending = f"{request.attempt} {self._clock():.0f}"
                 self._sending.add(chat_id)
             await self._count(chat_id, before, session, replies)
             slot.data = session.dump() if session.at else None
             restarted = any(reply.key == "restarted" for reply in replies)
-            await self._remember(chat_id, fresh=fresh, kept=bool(session.at), restarted=restarted)
+            if session.at and (fresh or restarted):
+                await self._schedule(chat_id, restarted=restarted)
         return Turn(session if session.at else None, replies, before=before, request=request)
 
     async def _recover(self, chat_id: int, session: Session, replies: list[Reply]) -> Session:
         """Settle a submission a crashed or stuck process left behind, without sending again."""
-        pending = await self.store.get_value(chat_id, PENDING_VALUE)
-        attempt, _, started = (pending or "").partition(" ")
-        outcome = await self.store.get_value(chat_id, OUTCOME_VALUE)
+        attempt, _, started = (session.sending or "").partition(" ")
+        code, obtained_by = await self._linked(chat_id)
         event: Submitted | SubmitFailed | None = None
-        if outcome and outcome.partition(" ")[0] == attempt:
-            event = Submitted(outcome.partition(" ")[2])
-        elif not pending or self._clock() - float(started or 0) > self.submit_grace_seconds:
+        if code and attempt and obtained_by == attempt:
+            event = Submitted(code)
+        elif not attempt or self._clock() - float(started or 0) > self.submit_grace_seconds:
             # The request may or may not have reached the API; the prospect decides to retry,
             # and the API refuses a second lead for the same person (7121).
             event = SubmitFailed("unavailable")
@@ -138,28 +133,20 @@ class Conversations:
             "chat %s: settled an interrupted submission (%s)", chat_id, type(event).__name__
         )
         session, outputs = advance(session, event, self.context())
+        session.sending = None
         _collect(outputs, replies)
-        await self.store.delete_value(chat_id, PENDING_VALUE)
         return session
 
-    async def _remember(self, chat_id: int, *, fresh: bool, kept: bool, restarted: bool) -> None:
-        """Mark chats that have a conversation, and schedule the reminder of a new one.
+    async def _schedule(self, chat_id: int, *, restarted: bool) -> None:
+        """Schedule the reminder of a new (or restarted) conversation.
 
         Only a conversation's first update (or a restart) writes here: ordinary updates cost
-        no round trip for this. The schedule lives in another slot than the chat's keys, so it
-        is a separate call, made concurrently rather than after the others.
+        no round trip for this.
         """
-        if not kept:
-            await self.store.delete_value(chat_id, KNOWN_VALUE)
+        if self.reminder_after_seconds <= 0:
             return
-        calls = []
-        if fresh:
-            calls.append(
-                self.store.set_value(chat_id, KNOWN_VALUE, "1", ttl_seconds=KNOWN_TTL_SECONDS)
-            )
-        if (fresh or restarted) and self.reminder_after_seconds > 0:
-            due = self._clock() + self.reminder_after_seconds
-            calls.append(self.store.schedule_reminder(chat_id, due))
+        due = self._clock() + self.reminder_after_seconds
+        calls = [self.store.schedule_reminder(chat_id, due)]
         if restarted:
             # A restarted conversation keeps its sid, yet it deserves its own reminder.
             calls.append(self.store.delete_value(chat_id, REMINDED_VALUE))
@@ -194,20 +181,20 @@ class Conversations:
             _log.info("chat %s submission outcome %s", chat_id, type(outcome).__name__)
             if isinstance(outcome, Submitted):
                 # Recorded first: if this process dies now, the next update still finds the code.
-                pending = await self.store.get_value(chat_id, PENDING_VALUE) or ""
-                attempt = pending.partition(" ")[0]
-                await self.store.set_value(chat_id, OUTCOME_VALUE, f"{attempt} {outcome.code}")
                 await self.store.set_value(
-                    chat_id, CODE_VALUE, outcome.code, ttl_seconds=KNOWN_TTL_SECONDS
+                    chat_id,
+                    CODE_VALUE,
+                    f"{outcome.code} {request.attempt}",
+                    ttl_seconds=CODE_TTL_SECONDS,
                 )
             replies: list[Reply] = []
             async with self.store.session(chat_id) as slot:
                 session = self._load(slot.data, origin, replies)
                 before = session.at
                 session, outputs = advance(session, outcome, self.context())
+                session.sending = None
                 await self._count(chat_id, before, session, [])
                 slot.data = session.dump() if session.at else None
-                await self.store.delete_value(chat_id, PENDING_VALUE)
         finally:
             self._sending.discard(chat_id)
         _collect(outputs, replies)
@@ -222,6 +209,18 @@ class Conversations:
         if turn.request is not None:
             replies = replies + (await self.complete(chat_id, turn.request, origin)).replies
         return replies
+
+    async def linked_code(self, chat_id: int) -> str | None:
+        """The invitation code this chat obtained, if any."""
+        return (await self._linked(chat_id))[0]
+
+    async def _linked(self, chat_id: int) -> tuple[str | None, str]:
+        """The chat's code and the attempt that obtained it ("" when unknown)."""
+        value = await self.store.get_value(chat_id, CODE_VALUE)
+        if not value:
+            return None, ""
+        code, _, attempt = value.partition(" ")
+        return code, attempt
 
     async def current(self, chat_id: int) -> Session | None:
         """The stored session of a chat, read without locking (None when absent or unreadable)."""

@@ -40,7 +40,10 @@ _SESSION = "session"
 _LOCK = "lock"
 _COMMITTED = "committed"
 _VALUES = "values"
-_RESERVED_NAMES = frozenset({_SESSION, _LOCK, _COMMITTED, _VALUES})
+_KNOWN = "known"
+_RESERVED_NAMES = frozenset({_SESSION, _LOCK, _COMMITTED, _VALUES, _KNOWN})
+# How long a chat is remembered after its last write, so an expired session can be explained.
+KNOWN_TTL_SECONDS = 365 * 24 * 3600
 
 _POLL_BASE_SECONDS = 0.002
 _POLL_CAP_SECONDS = 0.05
@@ -86,9 +89,14 @@ class LockLost(StoreError):
 
 @dataclass
 class SessionSlot:
-    """The session as loaded; replace `data` to write it back, or set None to delete it."""
+    """The session as loaded; replace `data` to write it back, or set None to delete it.
+
+    `expired` tells a session that expired (the chat's last write left one) from one never
+    written or deleted: both load as None.
+    """
 
     data: str | None
+    expired: bool = False
 
 
 class SessionStore(Protocol):
@@ -175,6 +183,11 @@ def committed_key(chat_id: int) -> str:
     return chat_key_prefix(chat_id) + _COMMITTED
 
 
+def known_key(chat_id: int) -> str:
+    """The key marking a chat whose last write left a session (outlives the session)."""
+    return chat_key_prefix(chat_id) + _KNOWN
+
+
 def values_index_key(chat_id: int) -> str:
     """The set of the chat's value names, so forget_chat finds them without SCAN."""
     return chat_key_prefix(chat_id) + _VALUES
@@ -246,26 +259,29 @@ class _ChatLocks:
 
 # Lua scripts. Each touches only keys of one chat, all passed in KEYS.
 
-# KEYS: lock, session. ARGV: token, lock ttl ms. Already holding our own token counts as
-# acquired, so a call retried after a lost reply does not wait for its own lock.
+# KEYS: lock, session, known. ARGV: token, lock ttl ms. Already holding our own token counts
+# as acquired, so a call retried after a lost reply does not wait for its own lock. Returns
+# {acquired, session, expired}.
 _ACQUIRE = """
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then
-  return {0, false}
+  return {0, false, 0}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {1, redis.call('GET', KEYS[2])}
+local data = redis.call('GET', KEYS[2])
+return {1, data, (not data) and redis.call('EXISTS', KEYS[3]) or 0}
 """
 
-# KEYS: lock, session, committed. ARGV: token, lock ttl ms, session ttl ms[, data].
-# The committed marker lets a commit retried after a lost reply report success instead
-# of LockLost for a write that did happen.
+# KEYS: lock, session, committed, known. ARGV: token, lock ttl ms, session ttl ms, known ttl
+# ms[, data]. The committed marker lets a commit retried after a lost reply report success
+# instead of LockLost for a write that did happen.
 _COMMIT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  if ARGV[4] then
-    redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
+  if ARGV[5] then
+    redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[3])
+    redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
   else
-    redis.call('DEL', KEYS[2])
+    redis.call('DEL', KEYS[2], KEYS[4])
   end
   redis.call('DEL', KEYS[1])
   redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
@@ -338,7 +354,7 @@ redis.call('SREM', KEYS[2], ARGV[1])
 return 0
 """
 
-# KEYS: session, committed, values index, value keys... ARGV: the names of those values.
+# KEYS: session, committed, known, values index, value keys... ARGV: the names of those values.
 # Deletes nothing (returns 0) when the index names a value the caller did not pass, i.e.
 # one set since the caller read the index: the caller reads it again.
 _FORGET = """
@@ -346,7 +362,7 @@ local passed = {}
 for _, name in ipairs(ARGV) do
   passed[name] = true
 end
-for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[4])) do
   if not passed[name] then
     return 0
   end
@@ -363,6 +379,9 @@ if hits == 1 then
 end
 return hits
 """
+
+
+_KNOWN_TTL_MS = KNOWN_TTL_SECONDS * 1000
 
 
 def _text(value: object) -> str | None:
@@ -498,7 +517,7 @@ class RedisSessionStore:
         # Waiters of this process queue here in arrival order instead of polling Redis.
         async with self._locks.hold(chat_id, self._lock_wait):
             token = secrets.token_hex(16)
-            slot = SessionSlot(await self._acquire(chat_id, token, deadline))
+            slot = await self._acquire(chat_id, token, deadline)
             try:
                 yield slot
             except BaseException:
@@ -506,16 +525,16 @@ class RedisSessionStore:
                 raise
             await self._commit(chat_id, token, slot.data)
 
-    async def _acquire(self, chat_id: int, token: str, deadline: float) -> str | None:
-        keys = [lock_key(chat_id), session_key(chat_id)]
+    async def _acquire(self, chat_id: int, token: str, deadline: float) -> SessionSlot:
+        keys = [lock_key(chat_id), session_key(chat_id), known_key(chat_id)]
         attempt = 0
         while True:
             async with self._redis():
-                acquired, data = await self._acquire_script(
+                acquired, data, expired = await self._acquire_script(
                     keys=keys, args=[token, self._lock_ttl_ms]
                 )
             if acquired:
-                return _text(data)
+                return SessionSlot(_text(data), expired=bool(expired))
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise StoreBusy(f"chat {chat_id} stayed locked for {self._lock_wait} s")
@@ -523,8 +542,8 @@ class RedisSessionStore:
             attempt += 1
 
     async def _commit(self, chat_id: int, token: str, data: str | None) -> None:
-        keys = [lock_key(chat_id), session_key(chat_id), committed_key(chat_id)]
-        args: list[str | int] = [token, self._lock_ttl_ms, self._ttl_ms]
+        keys = [lock_key(chat_id), session_key(chat_id), committed_key(chat_id), known_key(chat_id)]
+        args: list[str | int] = [token, self._lock_ttl_ms, self._ttl_ms, _KNOWN_TTL_MS]
         if data is not None:
             args.append(data)
         async with self._redis():
@@ -574,7 +593,7 @@ class RedisSessionStore:
     async def forget_chat(self, chat_id: int) -> None:
         """Delete the chat's session, values and reminder (not its lock: safe in `session()`)."""
         index = values_index_key(chat_id)
-        fixed = [session_key(chat_id), committed_key(chat_id), index]
+        fixed = [session_key(chat_id), committed_key(chat_id), known_key(chat_id), index]
         for _ in range(_FORGET_ATTEMPTS):
             async with self._redis():
                 names = [_text(name) or "" for name in await self._client.smembers(index)]
@@ -671,9 +690,13 @@ class MemorySessionStore:
     async def session(self, chat_id: int) -> AsyncIterator[SessionSlot]:
         """Lock the chat and load its session; write it back and unlock on normal exit."""
         async with self._locks.hold(chat_id, self._lock_wait):
-            slot = SessionSlot(self._get(chat_id, session_key(chat_id)))
+            data = self._get(chat_id, session_key(chat_id))
+            known = data is None and self._get(chat_id, known_key(chat_id)) is not None
+            slot = SessionSlot(data, expired=known)
             yield slot
             self._put(chat_id, session_key(chat_id), slot.data, self._ttl)
+            known_mark = None if slot.data is None else "1"
+            self._put(chat_id, known_key(chat_id), known_mark, KNOWN_TTL_SECONDS)
 
     def _get(self, chat_id: int, key: str) -> str | None:
         entry = self._chats.get(chat_id, {}).get(key)

@@ -40,7 +40,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.conversation import CODE_VALUE, Conversations, Origin, Turn
+from bot.conversation import Conversations, Origin, Turn
 from bot.deeplink import parse_payload
 from bot.funnel import Funnel, funnel_rows, open_funnel, render_funnel, sweep_forever
 from bot.leads_api import InvalidCode, LeadsApiClient, LeadsApiError, build_http_client
@@ -318,7 +318,7 @@ class TelegramTransport:
             await self.lookup(update, context.args[0])
             return
         chat = update.effective_chat
-        code = await self.services.store.get_value(chat.id, CODE_VALUE) if chat else None
+        code = await self.services.conversations.linked_code(chat.id) if chat else None
         await (self.lookup(update, code) if code else self.say(update, "status-usage"))
 
     async def on_funnel(self, update: Update, context: Context) -> None:

@@ -541,7 +541,9 @@ class _Turn:
         self.s.submitting = True
         self.s.kb += 1
         self.say("submit-sending")
-        self.out.append(SubmitRequest(lead=lead, merchant_id=self.s.merchant))
+        self.out.append(
+            SubmitRequest(lead=lead, merchant_id=self.s.merchant, attempt=self.s.binding)
+        )
 
     def on_submitted(self, code: str) -> None:
         self.s.code = code

@@ -133,6 +133,8 @@ class SubmitRequest:
 
     lead: Lead
     merchant_id: str | None
+    # Names this submission: the session and question it was asked from.
+    attempt: str = ""
 
 
 Output = Reply | SubmitRequest

@@ -43,6 +43,8 @@ class Session(BaseModel):
     profile_last: str | None = None
     contact_phone: str | None = None
     submitting: bool = False
+    # The submission under way, "<attempt> <epoch seconds it started>" (set by the service).
+    sending: str | None = None
     # The API already holds a lead for this person: sending the same answers again is pointless.
     registered: bool = False
     code: str | None = None

@@ -19,6 +19,7 @@ from bot.store import (
     StoreBusy,
     chat_key_prefix,
     committed_key,
+    known_key,
     lock_key,
     open_store,
     rate_limit_key,
@@ -59,6 +60,16 @@ class Harness:
             self.clock.now += seconds
         else:
             await asyncio.sleep(seconds)
+
+    async def expire_session(self, chat_id: int) -> None:
+        """Let the chat's session expire as its TTL would (its other keys stay)."""
+        if self.kind == "memory":
+            self.clock.now += TTL + 1
+        else:
+            raw = aioredis.Redis.from_url(redis_url())
+            await raw.pexpire(session_key(chat_id), 1)
+            await raw.aclose()
+            await asyncio.sleep(0.01)
 
     async def aclose(self) -> None:
         """Close every store made."""
@@ -145,6 +156,37 @@ async def test_none_deletes_the_session(store: SessionStore) -> None:
     await write(store, 1, None)
 
     assert await store.peek(1) is None
+
+
+async def expired(store: SessionStore, chat_id: int) -> tuple[str | None, bool]:
+    """What one transaction loads: the session and whether an earlier one expired."""
+    async with store.session(chat_id) as slot:
+        return slot.data, slot.expired
+
+
+async def test_an_expired_session_is_told_from_one_never_written_or_deleted(
+    harness: Harness,
+) -> None:
+    store = harness.make()
+    assert await expired(store, 1) == (None, False)
+    await write(store, 1, "one")
+    await harness.expire_session(1)
+
+    assert await expired(store, 1) == (None, True)
+    await write(store, 1, "two")
+    assert await expired(store, 1) == ("two", False)
+    await write(store, 1, None)
+    assert await expired(store, 1) == (None, False)
+    assert await expired(store, 2) == (None, False)
+
+
+async def test_a_forgotten_chat_is_not_taken_for_an_expired_one(harness: Harness) -> None:
+    store = harness.make()
+    await write(store, 1, "one")
+    await store.forget_chat(1)
+    await harness.expire_session(1)
+
+    assert await expired(store, 1) == (None, False)
 
 
 async def test_an_exception_in_the_block_writes_nothing_and_releases_the_lock(
@@ -383,6 +425,7 @@ def test_every_key_of_a_chat_carries_the_chat_hash_tag() -> None:
         session_key(42),
         lock_key(42),
         committed_key(42),
+        known_key(42),
         values_index_key(42),
         value_key(42, "last_update"),
     ]

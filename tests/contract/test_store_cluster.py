@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
-from bot.conversation import CODE_VALUE, Conversations, Origin
+from bot.conversation import Conversations, Origin
 from bot.leads_api import LeadsApiClient, build_http_client
 from bot.sandbox import Sandbox
 from bot.settings import Settings
@@ -689,7 +689,7 @@ async def test_complete_onboardings_alternating_between_two_replicas(
         }  # fmt: skip
         # Either replica finds what the other stored after the submission.
         for replica in replicas:
-            assert await replica.store.get_value(prospect.chat_id, CODE_VALUE) == code
+            assert await replica.linked_code(prospect.chat_id) == code
             session = await replica.current(prospect.chat_id)
             assert session is not None and session.code == code and session.answers == {}
 

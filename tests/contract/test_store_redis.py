@@ -26,6 +26,7 @@ from bot.store import (
     StoreUnavailable,
     chat_key_prefix,
     committed_key,
+    known_key,
     lock_key,
     rate_limit_key,
     session_key,
@@ -314,6 +315,7 @@ async def test_every_stored_key_of_a_chat_lies_in_the_chat_slot(
         session_key(7),
         lock_key(7),
         committed_key(7),
+        known_key(7),
         values_index_key(7),
         value_key(7, "last_update"),
     }

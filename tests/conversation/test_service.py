@@ -8,7 +8,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.conversation import CODE_VALUE, Conversations, Origin
+from bot.conversation import Conversations, Origin
 from bot.leads_api import LeadsApiClient
 from bot.sandbox import Sandbox
 from bot.store import MemorySessionStore
@@ -65,7 +65,7 @@ async def test_cancel_deletes_the_stored_session(service: Conversations) -> None
 
 
 async def test_the_code_is_linked_to_the_chat_after_submission(service: Conversations) -> None:
-    assert await service.store.get_value(5, CODE_VALUE) is None
+    assert await service.linked_code(5) is None
     answers = ["Ana", "López", "mujer", "07/03/1990", "soltera", "Guatemala"]
     answers += ["1234 56789 0101", "31/12/2030", "Guatemala", "5555 1234", "a@example.com"]
     answers += ["Tienda", "Tienda", "Abarrotes", "zona 1", "576937-K", "1", "no", "1", "listo"]
@@ -80,7 +80,7 @@ async def test_the_code_is_linked_to_the_chat_after_submission(service: Conversa
     replies = await service.run(5, Pick(binding, 0), ORIGIN)
     assert [r.key for r in replies] == ["submit-sending", "submit-done"]
     code = replies[-1].args["code"]
-    assert await service.store.get_value(5, CODE_VALUE) == code
+    assert await service.linked_code(5) == code
     session = await service.current(5)
     assert session is not None
     assert session.answers == {}
@@ -134,8 +134,11 @@ async def test_a_crash_after_the_api_answered_still_gives_the_code_once(
     replies = await restarted.run(11, Text("¿hola?"), ORIGIN)
     assert [r.key for r in replies][:1] == ["submit-done"]
     code = replies[0].args["code"]
-    assert await store.get_value(11, CODE_VALUE) == code
-    assert await store.get_value(11, "pending") is None
+    assert await restarted.linked_code(11) == code
+    settled = await restarted.current(11)
+    assert settled is not None
+    assert settled.sending is None
+    assert not settled.submitting
 
 
 async def test_a_submission_nobody_finished_is_offered_again_after_the_grace(
