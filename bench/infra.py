@@ -18,7 +18,9 @@ from typing import Any
 
 import httpx
 import redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import AbstractConnection
+from redis.commands.core import AsyncScript
 
 ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_TOKEN = "bench-token"
@@ -103,32 +105,44 @@ def sandbox_counts(leads_api_url: str) -> tuple[int, int]:
 
 
 class RedisCalls:
-    """Counts the commands every asyncio Redis client of this process sends (round trips).
+    """Counts the round trips every asyncio Redis client of this process makes.
 
+    A command is one; a pipeline is one too, named by what it carries ("PIPELINE record+commit").
     Scripts are named by their SHA, so `EVALSHA acquire` and `EVALSHA commit` are told apart.
     """
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.scripts: dict[str, str] = {}
-        original = AbstractConnection.send_command
-        counts, scripts = self.counts, self.scripts
+        send, pipeline = AbstractConnection.send_command, Pipeline._execute_pipeline
+        counts = self.counts
 
         async def counted(connection: AbstractConnection, *args: Any, **kwargs: Any) -> None:
-            name = str(args[0]).upper()
-            if name == "EVALSHA":
-                name = f"EVALSHA {scripts.get(str(args[1]), 'script')}"
-            counts[name] += 1
-            await original(connection, *args, **kwargs)
+            counts[self._name(args)] += 1
+            await send(connection, *args, **kwargs)
+
+        async def counted_pipeline(
+            pipe: Pipeline, connection: Any, commands: Any, *rest: Any
+        ) -> Any:
+            names = [self._name(args).removeprefix("EVALSHA ") for args, _ in commands]
+            counts["PIPELINE " + "+".join(names)] += 1
+            return await pipeline(pipe, connection, commands, *rest)
 
         AbstractConnection.send_command = counted  # type: ignore[method-assign]
+        Pipeline._execute_pipeline = counted_pipeline  # type: ignore[method-assign]
 
-    def name_scripts(self, store: object) -> None:
-        """Learn the SHAs of a RedisSessionStore's scripts (`_acquire_script` → acquire)."""
-        for attribute, value in vars(store).items():
-            sha = getattr(value, "sha", None)
-            if attribute.endswith("_script") and sha:
-                self.scripts[sha] = attribute.strip("_").removesuffix("_script")
+    def _name(self, args: tuple[Any, ...]) -> str:
+        name = str(args[0]).upper()
+        if name == "EVALSHA":
+            name = f"EVALSHA {self.scripts.get(str(args[1]), 'script')}"
+        return name
+
+    def name_scripts(self, *owners: object) -> None:
+        """Learn the SHAs of the scripts the owners registered (`_acquire_script` → acquire)."""
+        for owner in owners:
+            for attribute, value in vars(owner).items():
+                if isinstance(value, AsyncScript):
+                    self.scripts[value.sha] = attribute.strip("_").removesuffix("_script")
 
 
 def command_stats(url: str) -> Counter[str]:

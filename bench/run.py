@@ -258,9 +258,10 @@ async def stopped(application: Application) -> None:  # type: ignore[type-arg]
         await application.post_shutdown(application)
 
 
-def _store_of(application: Application) -> object:  # type: ignore[type-arg]
-    """The bot's session store (its scripts are named in the Redis counts)."""
-    return transport_of(application).services.store
+def _scripted(application: Application) -> tuple[object, ...]:  # type: ignore[type-arg]
+    """The bot's session store and funnel (their scripts are named in the Redis counts)."""
+    services = transport_of(application).services
+    return services.store, services.funnel
 
 
 async def in_process(bench: Bench, conversations: int, repeats: int) -> dict[str, Any]:
@@ -268,7 +269,7 @@ async def in_process(bench: Bench, conversations: int, repeats: int) -> dict[str
     telegram = InstantTelegram()
     base = "http://instant.invalid/bot"
     bot = await started(build_application(bench.settings(base), request=InstantRequest(telegram)))
-    bench.calls.name_scripts(_store_of(bot))
+    bench.calls.name_scripts(*_scripted(bot))
     floor = await started(build_floor(TOKEN, base, bench.redis_url, InstantRequest(telegram)))
     clock = time.process_time
     concurrency = bench.args.concurrency
@@ -398,7 +399,7 @@ async def over_http(bench: Bench, conversations: int, repeats: int) -> dict[str,
                 HTTPXRequest() if client == "httpx" else AiohttpRequest(),
             )
         )
-    bench.calls.name_scripts(_store_of(apps["bot httpx"]))
+    bench.calls.name_scripts(*_scripted(apps["bot httpx"]))
     warm = await bench.measure(
         "warm-up",
         apps["bot aiohttp"],

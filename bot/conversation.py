@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.funnel import Funnel, progress
 from bot.leads_api import LeadsApiClient
-from bot.store import SessionStore, StoreError
+from bot.store import SessionSlot, SessionStore
 from bot.submit import submit
 from flows.catalogue import Catalogue
 from flows.engine import advance
@@ -109,7 +109,7 @@ class Conversations:
                 # Written with the session: any replica can tell a submission is under way.
                 session.sending = f"{request.attempt} {self._clock():.0f}"
                 self._sending.add(chat_id)
-            await self._count(chat_id, before, session, replies)
+            await self._count(slot, chat_id, before, session, replies)
             slot.data = session.dump() if session.at else None
             restarted = any(reply.key == "restarted" for reply in replies)
             if session.at and (fresh or restarted):
@@ -153,17 +153,12 @@ class Conversations:
         await asyncio.gather(*calls)
 
     async def _count(
-        self, chat_id: int, before: str, session: Session, replies: list[Reply]
+        self, slot: SessionSlot, chat_id: int, before: str, session: Session, replies: list[Reply]
     ) -> None:
-        """Funnel bookkeeping, under the chat's lock so a chat's records keep their order."""
+        """Funnel bookkeeping, with the commit: under the chat's lock, in the chat's order."""
         step = progress(before, session, replies)
-        if self.funnel is None or not step.worth_recording:
-            return
-        try:
-            await self.funnel.record(chat_id, step)
-        except StoreError as error:
-            # Counting must never cost a prospect their answer.
-            _log.warning("chat %s: funnel not updated (%s)", chat_id, type(error).__name__)
+        if self.funnel is not None and step.worth_recording:
+            await self.funnel.record_on_commit(slot, chat_id, step)
 
     async def forget(self, chat_id: int) -> None:
         """Delete everything held about a chat: session, pending submission, code link."""
@@ -193,7 +188,7 @@ class Conversations:
                 before = session.at
                 session, outputs = advance(session, outcome, self.context())
                 session.sending = None
-                await self._count(chat_id, before, session, [])
+                await self._count(slot, chat_id, before, session, [])
                 slot.data = session.dump() if session.at else None
         finally:
             self._sending.discard(chat_id)

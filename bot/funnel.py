@@ -45,7 +45,16 @@ from redis.asyncio.cluster import RedisCluster
 
 from bot.render import HTML, Markup
 from bot.settings import Settings
-from bot.store import SessionStore, StoreError, redis_call, redis_client, session_key
+from bot.store import (
+    RedisSessionStore,
+    Rider,
+    SessionSlot,
+    SessionStore,
+    StoreError,
+    redis_call,
+    redis_client,
+    session_key,
+)
 from flows.events import Reply
 from flows.session import DONE, EDIT, SUMMARY, Session
 from flows.steps import STEP_BY_NAME, STEPS
@@ -158,6 +167,13 @@ class Funnel(Protocol):
 
     async def record(self, chat_id: int, progress: Progress) -> list[str]:
         """Apply one event's bookkeeping (one round trip); return what was counted."""
+        ...
+
+    async def record_on_commit(self, slot: SessionSlot, chat_id: int, progress: Progress) -> None:
+        """Apply one event's bookkeeping with the session's commit (its round trip, on one Redis).
+
+        A failure is logged, never raised: counting must not cost a prospect their answer.
+        """
         ...
 
     async def drop(self, chat_id: int) -> None:
@@ -292,8 +308,10 @@ class RedisFunnel:
         ttl_seconds: int,
         on_count: OnCount | None = None,
         call_timeout_seconds: float = 7.0,
+        owns_client: bool = True,
     ) -> None:
         self._client = client
+        self._owns_client = owns_client
         self._ttl_ms = ttl_seconds * 1000
         self._on_count = on_count
         self._call_timeout = call_timeout_seconds
@@ -317,18 +335,40 @@ class RedisFunnel:
         client = redis_client(url, cluster=cluster, timeout_seconds=timeout_seconds)
         return cls(client, ttl_seconds=ttl_seconds, on_count=on_count)
 
+    @classmethod
+    def beside(
+        cls, store: RedisSessionStore, *, ttl_seconds: int, on_count: OnCount | None = None
+    ) -> RedisFunnel:
+        """A funnel on the store's client, so its records ride the store's commits."""
+        return cls(store.client, ttl_seconds=ttl_seconds, on_count=on_count, owns_client=False)
+
     def _redis(self) -> AbstractAsyncContextManager[None]:
         return redis_call(self._call_timeout)
 
-    async def record(self, chat_id: int, progress: Progress) -> list[str]:
-        """Apply one event's bookkeeping in one script; return what was counted."""
+    def _record_call(self, chat_id: int, progress: Progress) -> tuple[list[str], list[str | int]]:
         keys = [counts_key(), due_key(), at_key(), seen_key(chat_id)]
         args: list[str | int] = [chat_id, progress.sid, progress.step or "", self._ttl_ms]
-        args += progress.counts
+        return keys, args + list(progress.counts)
+
+    async def record(self, chat_id: int, progress: Progress) -> list[str]:
+        """Apply one event's bookkeeping in one script; return what was counted."""
+        keys, args = self._record_call(chat_id, progress)
         async with self._redis():
             counted = [_text(field) for field in await self._record(keys=keys, args=args)]
         self._report(counted)
         return counted
+
+    async def record_on_commit(self, slot: SessionSlot, chat_id: int, progress: Progress) -> None:
+        """Send the record script with the session's commit."""
+        keys, args = self._record_call(chat_id, progress)
+
+        def settle(reply: object) -> None:
+            if isinstance(reply, StoreError):
+                _not_recorded(chat_id, reply)
+            elif isinstance(reply, list):
+                self._report([_text(field) for field in reply])
+
+        slot.riders.append(Rider(self._record, keys, args, settle))
 
     async def drop(self, chat_id: int) -> None:
         """Forget a chat's open conversation without counting it."""
@@ -366,8 +406,9 @@ class RedisFunnel:
         return {_text(field): int(value) for field, value in raw.items()}
 
     async def aclose(self) -> None:
-        """Close the client."""
-        await self._client.aclose()
+        """Close the client, unless it is the store's."""
+        if self._owns_client:
+            await self._client.aclose()
 
     def _report(self, counted: list[str]) -> None:
         if self._on_count is not None:
@@ -417,6 +458,10 @@ class MemoryFunnel:
         self._report(counted)
         return counted
 
+    async def record_on_commit(self, slot: SessionSlot, chat_id: int, progress: Progress) -> None:
+        """Apply it now: memory has no round trip to share."""
+        await self.record(chat_id, progress)
+
     async def drop(self, chat_id: int) -> None:
         """Forget a chat's open conversation without counting it."""
         self._forget(chat_id)
@@ -464,9 +509,15 @@ def open_funnel(settings: Settings, store: SessionStore, on_count: OnCount | Non
     ttl = settings.session_ttl_seconds
     if not settings.redis_url:
         return MemoryFunnel(store, ttl_seconds=ttl, on_count=on_count)
+    if isinstance(store, RedisSessionStore):
+        return RedisFunnel.beside(store, ttl_seconds=ttl, on_count=on_count)
     return RedisFunnel.from_url(
         settings.redis_url, ttl_seconds=ttl, cluster=settings.redis_cluster, on_count=on_count
     )
+
+
+def _not_recorded(chat_id: int, error: StoreError) -> None:
+    _log.warning("chat %s: funnel not updated (%s)", chat_id, type(error).__name__)
 
 
 async def sweep_forever(funnel: Funnel, interval_seconds: float) -> None:

@@ -16,15 +16,17 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import (
     ClusterError,
+    NoScriptError,
     ReadOnlyError,
     RedisClusterException,
     RedisError,
@@ -87,16 +89,32 @@ class LockLost(StoreError):
     """Our lock expired before the write (someone may have taken it): nothing was written."""
 
 
+@dataclass(frozen=True)
+class Rider:
+    """A script call that travels with a session's commit: in the same round trip on one Redis.
+
+    It runs before the commit, while the chat is still locked (once after Redis lost its
+    scripts, just after it); `settle` receives the script's reply, or the StoreError it ended
+    in: a rider's failure never fails the commit.
+    """
+
+    script: AsyncScript
+    keys: list[str]
+    args: list[str | int]
+    settle: Callable[[object], None]
+
+
 @dataclass
 class SessionSlot:
     """The session as loaded; replace `data` to write it back, or set None to delete it.
 
     `expired` tells a session that expired (the chat's last write left one) from one never
-    written or deleted: both load as None.
+    written or deleted: both load as None. `riders` are sent with the write.
     """
 
     data: str | None
     expired: bool = False
+    riders: list[Rider] = field(default_factory=list)
 
 
 class SessionStore(Protocol):
@@ -404,6 +422,17 @@ def _poll_delay(attempt: int) -> float:
     return ceiling * random.uniform(0.5, 1.0)
 
 
+async def ride_alone(rider: Rider, timeout_seconds: float) -> None:
+    """Run a rider in its own round trip and settle it."""
+    reply: object
+    try:
+        async with redis_call(timeout_seconds):
+            reply = await rider.script(keys=rider.keys, args=rider.args)
+    except StoreError as error:
+        reply = error
+    rider.settle(reply)
+
+
 @asynccontextmanager
 async def redis_call(timeout_seconds: float) -> AsyncIterator[None]:
     """Bound one Redis call in time and turn redis-py exceptions into the store's own."""
@@ -507,6 +536,11 @@ class RedisSessionStore:
             call_timeout_seconds=connect_timeout_seconds + timeout_seconds,
         )
 
+    @property
+    def client(self) -> RedisClient:
+        """The client, for a component whose scripts ride this store's commits (the funnel)."""
+        return self._client
+
     def _redis(self) -> AbstractAsyncContextManager[None]:
         return redis_call(self._call_timeout)
 
@@ -523,7 +557,7 @@ class RedisSessionStore:
             except BaseException:
                 await self._release(chat_id, token)
                 raise
-            await self._commit(chat_id, token, slot.data)
+            await self._commit(chat_id, token, slot.data, slot.riders)
 
     async def _acquire(self, chat_id: int, token: str, deadline: float) -> SessionSlot:
         keys = [lock_key(chat_id), session_key(chat_id), known_key(chat_id)]
@@ -541,15 +575,59 @@ class RedisSessionStore:
             await asyncio.sleep(min(remaining, _poll_delay(attempt)))
             attempt += 1
 
-    async def _commit(self, chat_id: int, token: str, data: str | None) -> None:
+    async def _commit(
+        self, chat_id: int, token: str, data: str | None, riders: list[Rider]
+    ) -> None:
         keys = [lock_key(chat_id), session_key(chat_id), committed_key(chat_id), known_key(chat_id)]
         args: list[str | int] = [token, self._lock_ttl_ms, self._ttl_ms, _KNOWN_TTL_MS]
         if data is not None:
             args.append(data)
-        async with self._redis():
-            applied = await self._commit_script(keys=keys, args=args)
+        if riders and self._pipelines(riders):
+            applied = await self._commit_with(riders, keys, args)
+        else:
+            # A cluster puts the riders' keys on other nodes than the chat's: they go first,
+            # each in its own round trip, so they still run under the chat's lock.
+            for rider in riders:
+                await ride_alone(rider, self._call_timeout)
+            async with self._redis():
+                applied = await self._commit_script(keys=keys, args=args)
         if not applied:
             raise LockLost(f"the lock of chat {chat_id} expired before the write")
+
+    def _pipelines(self, riders: list[Rider]) -> bool:
+        """Whether the riders can share the commit's round trip (one Redis, this client)."""
+        return isinstance(self._client, aioredis.Redis) and all(
+            rider.script.registered_client is self._client for rider in riders
+        )
+
+    async def _commit_with(
+        self, riders: list[Rider], keys: list[str], args: list[str | int]
+    ) -> object:
+        """The riders' scripts and the commit in one pipeline; the commit's reply."""
+        assert isinstance(self._client, aioredis.Redis)
+        # EVALSHA queued directly: a redis-py pipeline told of its scripts checks them with
+        # an extra round trip on every execute. A missing script (Redis restarted) is re-run
+        # on its own below, which loads it.
+        pipe = self._client.pipeline(transaction=False)
+        for rider in riders:
+            pipe.evalsha(rider.script.sha, len(rider.keys), *rider.keys, *rider.args)
+        pipe.evalsha(self._commit_script.sha, len(keys), *keys, *args)
+        async with self._redis():
+            *replies, applied = await pipe.execute(raise_on_error=False)
+        for rider, reply in zip(riders, replies, strict=True):
+            if isinstance(reply, NoScriptError):
+                await ride_alone(rider, self._call_timeout)
+            elif isinstance(reply, Exception):
+                rider.settle(StoreError(f"Redis command failed ({type(reply).__name__})"))
+            else:
+                rider.settle(reply)
+        if isinstance(applied, NoScriptError):
+            # The commit is idempotent (the committed marker), and it did not run.
+            async with self._redis():
+                applied = await self._commit_script(keys=keys, args=args)
+        elif isinstance(applied, Exception):
+            raise StoreError(f"Redis command failed ({type(applied).__name__})")
+        return applied
 
     async def _release(self, chat_id: int, token: str) -> None:
         try:
@@ -694,6 +772,8 @@ class MemorySessionStore:
             known = data is None and self._get(chat_id, known_key(chat_id)) is not None
             slot = SessionSlot(data, expired=known)
             yield slot
+            for rider in slot.riders:
+                await ride_alone(rider, timeout_seconds=7.0)
             self._put(chat_id, session_key(chat_id), slot.data, self._ttl)
             known_mark = None if slot.data is None else "1"
             self._put(chat_id, known_key(chat_id), known_mark, KNOWN_TTL_SECONDS)

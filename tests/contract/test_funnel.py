@@ -22,7 +22,7 @@ from bot.funnel import (
 )
 from bot.leads_api import LeadsApiClient
 from bot.sandbox import Sandbox
-from bot.store import MemorySessionStore, RedisSessionStore, SessionStore, session_key
+from bot.store import MemorySessionStore, RedisSessionStore, SessionSlot, SessionStore, session_key
 from flows.catalogue import Catalogue
 from flows.events import Command, Event, Pick, Start, Text
 from tests.conftest import FakeClock, redis_url
@@ -60,7 +60,9 @@ class Harness:
             if not self._funnels:
                 self._funnels.append(MemoryFunnel(self.store, ttl_seconds=TTL, clock=self.clock))
             return self._funnels[0]
-        funnel = RedisFunnel.from_url(redis_url(), ttl_seconds=TTL)
+        assert isinstance(self.store, RedisSessionStore)
+        # As the bot opens it: its records ride the store's commits.
+        funnel = RedisFunnel.beside(self.store, ttl_seconds=TTL)
         self._funnels.append(funnel)
         return funnel
 
@@ -181,13 +183,13 @@ async def test_a_session_kept_alive_without_counting_is_abandoned_only_once_it_e
     harness: Harness,
 ) -> None:
     recorded: list[Progress] = []
-    record = harness.funnel.record
+    record = harness.funnel.record_on_commit
 
-    async def spy(chat_id: int, progress: Progress) -> list[str]:
+    async def spy(slot: SessionSlot, chat_id: int, progress: Progress) -> None:
         recorded.append(progress)
-        return await record(chat_id, progress)
+        await record(slot, chat_id, progress)
 
-    harness.funnel.record = spy  # type: ignore[method-assign]
+    harness.funnel.record_on_commit = spy  # type: ignore[method-assign]
     await harness.say(1, Start(), "Ana")
     assert len(recorded) == 2
     await harness.let_time_pass(TTL * 0.6)

@@ -1,4 +1,5 @@
-"""The funnel's cost on real Redis: at most one extra round trip per update, none for nothing."""
+"""The funnel's cost on real Redis: none beside the store (its record rides the commit), at
+most one extra round trip per update on a client of its own, and none for nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.store import RedisSessionStore
 from flows.catalogue import Catalogue
 from flows.events import Command, Event, Start, Text
 from tests.conftest import redis_url
+from tests.contract.test_store_redis import ProbeConnection
 
 ORIGIN = Origin(lang="es", partner="migo-gt")
 
@@ -41,7 +43,41 @@ def clients(redis_client: aioredis.Redis) -> tuple[CountingRedis, CountingRedis]
     return counting_client(), counting_client()
 
 
-async def test_an_update_costs_the_funnel_one_round_trip_at_most_and_none_for_nothing(
+async def test_an_update_costs_two_round_trips_with_the_funnel_beside_the_store(
+    redis_client: aioredis.Redis,
+) -> None:
+    connection = type("Probe", (ProbeConnection,), {})
+    client = aioredis.Redis.from_url(
+        redis_url(), decode_responses=True, connection_class=connection
+    )
+    store = RedisSessionStore(client, ttl_seconds=600)
+    funnel = RedisFunnel.beside(store, ttl_seconds=600)
+    leads = LeadsApiClient(None, SecretStr("t"))  # type: ignore[arg-type]
+    service = Conversations(
+        store, leads, catalogue=Catalogue(), tributax_partner="tributax", funnel=funnel
+    )
+
+    async def cost(event: Event) -> int:
+        before = connection.sends
+        await service.run(78, event, ORIGIN)
+        return connection.sends - before
+
+    try:
+        await cost(Start())  # connects and loads the scripts (first EVALSHAs answer NOSCRIPT)
+        await cost(Text("Ana"))
+        costs = [await cost(Text("López")), await cost(Text("xyz")), await cost(Command("help"))]
+        costs += [await cost(Command("back")), await cost(Text("López"))]
+        counts = await funnel.counts()
+    finally:
+        await funnel.aclose()
+        await store.aclose()
+    # Lock + load, then the funnel's record and the commit in one pipeline.
+    assert costs == [2, 2, 2, 2, 2]
+    assert counts["invalid:gender"] == 1
+    assert counts["answered:lastName"] == 1
+
+
+async def test_on_its_own_client_the_funnel_costs_one_round_trip_at_most_and_none_for_nothing(
     clients: tuple[CountingRedis, CountingRedis],
 ) -> None:
     store_client, funnel_client = clients

@@ -31,6 +31,7 @@ from bot.store import (
     RedisSessionStore,
     StoreUnavailable,
     committed_key,
+    known_key,
     lock_key,
     open_store,
     rate_limit_key,
@@ -272,7 +273,7 @@ def chat_keys(chat_id: int, *values: str) -> set[str]:
     """The keys a chat with a session and the named values has."""
     named = {value_key(chat_id, name) for name in values}
     index = {values_index_key(chat_id)} if values else set()
-    return {session_key(chat_id), committed_key(chat_id), *index, *named}
+    return {session_key(chat_id), committed_key(chat_id), known_key(chat_id), *index, *named}
 
 
 # ---- the store contract on the cluster ------------------------------------------------------

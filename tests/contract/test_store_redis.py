@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from bot.store import (
     LockLost,
     RedisSessionStore,
+    Rider,
     StoreBusy,
     StoreError,
     StoreUnavailable,
@@ -228,6 +229,66 @@ async def test_one_transaction_costs_two_round_trips(
 
     assert probe.sends <= 2
     assert await store.peek(1) == "answers"
+
+
+def counting_rider(store: RedisSessionStore, settled: list[object]) -> Rider:
+    """A rider that counts its runs in a key of its own and records how it settled."""
+    counter = store.client.register_script("return redis.call('INCR', KEYS[1])")
+    return Rider(counter, ["rides"], [], settled.append)
+
+
+async def test_riders_share_the_commits_round_trip_and_run_under_the_lock(
+    probed: tuple[RedisSessionStore, type[ProbeConnection]], raw: aioredis.Redis
+) -> None:
+    store, probe = probed
+    settled: list[object] = []
+    read_lock = store.client.register_script("return redis.call('GET', KEYS[1])")
+
+    def riders() -> list[Rider]:
+        return [counting_rider(store, settled), Rider(read_lock, [lock_key(1)], [], settled.append)]
+
+    async with store.session(1) as slot:
+        slot.riders += riders()  # loads their scripts
+    probe.sends = 0
+
+    async with store.session(1) as slot:
+        slot.riders += riders()
+        slot.data = "answers"
+
+    assert probe.sends == 2
+    assert settled[0::2] == [1, 2]
+    assert isinstance(settled[3], bytes) and settled[3]  # the lock was still held
+    assert await store.peek(1) == "answers"
+
+
+async def test_a_rider_whose_script_redis_forgot_still_runs_once_and_the_commit_lands(
+    probed: tuple[RedisSessionStore, type[ProbeConnection]], raw: aioredis.Redis
+) -> None:
+    store, _ = probed
+    settled: list[object] = []
+    await raw.script_flush()  # as after a Redis restart: every EVALSHA answers NOSCRIPT
+
+    async with store.session(2) as slot:
+        slot.riders.append(counting_rider(store, settled))
+        slot.data = "answers"
+
+    assert settled == [1]
+    assert await store.peek(2) == "answers"
+
+
+async def test_a_failing_rider_is_settled_with_a_store_error_and_the_commit_lands(
+    probed: tuple[RedisSessionStore, type[ProbeConnection]], raw: aioredis.Redis
+) -> None:
+    store, _ = probed
+    settled: list[object] = []
+    await raw.set("rides", "not a number")
+    async with store.session(3) as slot:
+        slot.riders.append(counting_rider(store, settled))
+        slot.data = "answers"
+
+    assert len(settled) == 1
+    assert isinstance(settled[0], StoreError)
+    assert await store.peek(3) == "answers"
 
 
 async def test_a_rate_limit_hit_costs_one_round_trip(
