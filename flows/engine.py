@@ -47,7 +47,9 @@ _DONE_WORDS = {"listo", "lista", "done", "ok", "terminar", "finish", "fin"}
 
 def advance(session: Session, event: Event, ctx: FlowContext) -> tuple[Session, list[Output]]:
     """Apply one event to a conversation; return the new session and what to say or do."""
-    turn = _Turn(session.model_copy(deep=True), ctx)
+    # A deep copy, so the caller's session is untouched; rebuilding it from its (plain) data
+    # costs a third of copy.deepcopy.
+    turn = _Turn(Session.model_validate(session.model_dump()), ctx)
     turn.handle(event)
     return turn.s, turn.out
 

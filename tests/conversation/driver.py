@@ -74,7 +74,11 @@ class Chat:
     # ---- what the caller (transport) does -------------------------------------------------
 
     def feed(self, event: Event) -> list[Reply]:
+        before, as_it_was = self.session, self.session.dump()
         self.session, outputs = advance(self.session, event, self.ctx)
+        # The engine is pure: it works on its own copy and leaves the caller's session as it was.
+        assert before.dump() == as_it_was
+        assert self.session is not before
         # Every turn must leave a session that survives a round trip through the store.
         assert load_session(self.session.dump()) == self.session
         replies = [o for o in outputs if isinstance(o, Reply)]
