@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import time
@@ -113,7 +112,7 @@ class Conversations:
             slot.data = session.dump() if session.at else None
             restarted = any(reply.key == "restarted" for reply in replies)
             if session.at and (fresh or restarted):
-                await self._schedule(chat_id, restarted=restarted)
+                await self._schedule(slot, chat_id, restarted=restarted)
         return Turn(session if session.at else None, replies, before=before, request=request)
 
     async def _recover(self, chat_id: int, session: Session, replies: list[Reply]) -> Session:
@@ -137,20 +136,15 @@ class Conversations:
         _collect(outputs, replies)
         return session
 
-    async def _schedule(self, chat_id: int, *, restarted: bool) -> None:
-        """Schedule the reminder of a new (or restarted) conversation.
-
-        Only a conversation's first update (or a restart) writes here: ordinary updates cost
-        no round trip for this.
-        """
+    async def _schedule(self, slot: SessionSlot, chat_id: int, *, restarted: bool) -> None:
+        """Schedule the reminder of a new (or restarted) conversation, with the commit."""
         if self.reminder_after_seconds <= 0:
             return
         due = self._clock() + self.reminder_after_seconds
-        calls = [self.store.schedule_reminder(chat_id, due)]
+        await self.store.schedule_reminder(chat_id, due, slot=slot)
         if restarted:
             # A restarted conversation keeps its sid, yet it deserves its own reminder.
-            calls.append(self.store.delete_value(chat_id, REMINDED_VALUE))
-        await asyncio.gather(*calls)
+            await self.store.delete_value(chat_id, REMINDED_VALUE)
 
     async def _count(
         self, slot: SessionSlot, chat_id: int, before: str, session: Session, replies: list[Reply]

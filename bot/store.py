@@ -115,6 +115,8 @@ class SessionSlot:
     data: str | None
     expired: bool = False
     riders: list[Rider] = field(default_factory=list)
+    # The memory twin's riders: applied with the write, dropped with it.
+    deferred: list[Callable[[], None]] = field(default_factory=list)
 
 
 class SessionStore(Protocol):
@@ -156,8 +158,14 @@ class SessionStore(Protocol):
         """Set a named value unless it already holds `value`; True when this call set it."""
         ...
 
-    async def schedule_reminder(self, chat_id: int, due: float) -> None:
-        """Schedule the chat's reminder at `due` (epoch seconds), replacing any earlier one."""
+    async def schedule_reminder(
+        self, chat_id: int, due: float, *, slot: SessionSlot | None = None
+    ) -> None:
+        """Schedule the chat's reminder at `due` (epoch seconds), replacing any earlier one.
+
+        With `slot` (the chat's open session) it is sent with that session's commit; a failure
+        then is logged, not raised.
+        """
         ...
 
     async def due_reminders(self, now: float, limit: int) -> list[tuple[int, float]]:
@@ -365,6 +373,12 @@ end
 return 1
 """
 
+# KEYS: the schedule. ARGV: due ms, chat id. A script so that it can ride a commit.
+_SCHEDULE = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+return 0
+"""
+
 # KEYS: value, values index. ARGV: name.
 _DELETE_VALUE = """
 redis.call('DEL', KEYS[1])
@@ -420,6 +434,16 @@ def _poll_delay(attempt: int) -> float:
     """Exponential backoff with jitter, so replicas waiting for one chat do not beat in step."""
     ceiling = min(_POLL_CAP_SECONDS, _POLL_BASE_SECONDS * 2.0 ** min(attempt, 10))
     return ceiling * random.uniform(0.5, 1.0)
+
+
+def _log_failure(what: str) -> Callable[[object], None]:
+    """A rider's settle that only logs a failure (its reply is not needed)."""
+
+    def settle(reply: object) -> None:
+        if isinstance(reply, StoreError):
+            logger.warning("%s (%s)", what, type(reply).__name__)
+
+    return settle
 
 
 async def ride_alone(rider: Rider, timeout_seconds: float) -> None:
@@ -505,6 +529,7 @@ class RedisSessionStore:
         self._claim_value_script = client.register_script(_CLAIM_VALUE)
         self._session_idle_script = client.register_script(_SESSION_IDLE)
         self._move_reminder_script = client.register_script(_MOVE_REMINDER)
+        self._schedule_script = client.register_script(_SCHEDULE)
 
     @classmethod
     def from_url(
@@ -699,10 +724,17 @@ class RedisSessionStore:
         async with self._redis():
             return bool(await self._claim_value_script(keys=keys, args=[value, ttl_ms, name]))
 
-    async def schedule_reminder(self, chat_id: int, due: float) -> None:
+    async def schedule_reminder(
+        self, chat_id: int, due: float, *, slot: SessionSlot | None = None
+    ) -> None:
         """Schedule the chat's reminder at `due` (epoch seconds), replacing any earlier one."""
+        args: list[str | int] = [_ms(due), str(chat_id)]
+        if slot is not None:
+            settle = _log_failure(f"chat {chat_id}: reminder not scheduled")
+            slot.riders.append(Rider(self._schedule_script, [REMINDERS_KEY], args, settle))
+            return
         async with self._redis():
-            await self._client.zadd(REMINDERS_KEY, {str(chat_id): _ms(due)})
+            await self._schedule_script(keys=[REMINDERS_KEY], args=args)
 
     async def due_reminders(self, now: float, limit: int) -> list[tuple[int, float]]:
         """Up to `limit` (chat id, due time) pairs due at `now`, earliest first."""
@@ -774,6 +806,8 @@ class MemorySessionStore:
             yield slot
             for rider in slot.riders:
                 await ride_alone(rider, timeout_seconds=7.0)
+            for write in slot.deferred:
+                write()
             self._put(chat_id, session_key(chat_id), slot.data, self._ttl)
             known_mark = None if slot.data is None else "1"
             self._put(chat_id, known_key(chat_id), known_mark, KNOWN_TTL_SECONDS)
@@ -841,8 +875,13 @@ class MemorySessionStore:
         await self.set_value(chat_id, name, value, ttl_seconds)
         return True
 
-    async def schedule_reminder(self, chat_id: int, due: float) -> None:
+    async def schedule_reminder(
+        self, chat_id: int, due: float, *, slot: SessionSlot | None = None
+    ) -> None:
         """Schedule the chat's reminder at `due` (epoch seconds), replacing any earlier one."""
+        if slot is not None:
+            slot.deferred.append(lambda: self._reminders.__setitem__(chat_id, _ms(due)))
+            return
         self._reminders[chat_id] = _ms(due)
 
     async def due_reminders(self, now: float, limit: int) -> list[tuple[int, float]]:

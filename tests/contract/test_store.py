@@ -325,6 +325,25 @@ async def test_reminders_come_due_earliest_first_and_move_only_from_where_they_w
     assert await store.due_reminders(EPOCH + 100, 10) == [(3, EPOCH + 20)]
 
 
+async def test_a_reminder_scheduled_with_a_session_lands_with_its_write_and_only_then(
+    store: SessionStore,
+) -> None:
+    async with store.session(1) as slot:
+        await store.schedule_reminder(1, EPOCH, slot=slot)
+        slot.data = "answers"
+
+    async def failing_update() -> None:
+        async with store.session(2) as slot:
+            await store.schedule_reminder(2, EPOCH, slot=slot)
+            raise RuntimeError("the update failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_update()
+
+    assert await store.due_reminders(EPOCH, 10) == [(1, EPOCH)]
+    assert await store.peek(1) == "answers"
+
+
 async def test_forget_chat_drops_the_chats_reminder(store: SessionStore) -> None:
     await store.schedule_reminder(1, EPOCH)
     await store.schedule_reminder(2, EPOCH)

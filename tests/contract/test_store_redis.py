@@ -261,6 +261,22 @@ async def test_riders_share_the_commits_round_trip_and_run_under_the_lock(
     assert await store.peek(1) == "answers"
 
 
+async def test_a_reminder_scheduled_with_a_session_costs_no_round_trip_of_its_own(
+    probed: tuple[RedisSessionStore, type[ProbeConnection]],
+) -> None:
+    store, probe = probed
+    async with store.session(1) as slot:
+        await store.schedule_reminder(1, 1_000.0, slot=slot)  # loads the script
+    probe.sends = 0
+
+    async with store.session(2) as slot:
+        await store.schedule_reminder(2, 1_000.0, slot=slot)
+        slot.data = "answers"
+
+    assert probe.sends == 2
+    assert await store.due_reminders(1_000.0, 10) == [(1, 1_000.0), (2, 1_000.0)]
+
+
 async def test_a_rider_whose_script_redis_forgot_still_runs_once_and_the_commit_lands(
     probed: tuple[RedisSessionStore, type[ProbeConnection]], raw: aioredis.Redis
 ) -> None:
