@@ -22,11 +22,13 @@ What is counted (`progress` derives it from one event's before and after, purely
   prospect who comes back after expiry has a new session id: the next record counts the
   old conversation abandoned at its step (with the same ZREM claim) before counting the new.
 
-Budget: one event costs at most ONE extra Redis round trip (a single script), and none when
-it neither counts anything nor moves the conversation to another step. Every funnel key
-carries the hash tag `{funnel}`, so the scripts land on one slot of a Redis Cluster (the
-PTTL probe of the sweep goes to the chat's own slot, outside the scripts). The bookkeeping
-runs under the chat's lock, so one chat's records are applied in the order of its events.
+Budget: one event's bookkeeping is a single script, sent with the session's commit (a
+"rider", bot/store.py): on one Redis it costs no round trip of its own; on a Redis Cluster,
+whose funnel slot is not the chat's, one. None at all when the event neither counts anything
+nor moves the conversation to another step. Every funnel key carries the hash tag `{funnel}`,
+so the scripts land on one slot of a Redis Cluster (the PTTL probe of the sweep goes to the
+chat's own slot, outside the scripts). The bookkeeping runs under the chat's lock, so one
+chat's records are applied in the order of its events.
 """
 
 from __future__ import annotations
