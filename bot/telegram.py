@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -61,6 +61,8 @@ from locales import catalog
 _log = logging.getLogger(__name__)
 
 TELEGRAM_LIMIT = 4096
+# How long the Leads API may take before the prospect is told the application is on its way.
+SENDING_NOTICE_SECONDS = 0.5
 # Room for the HTML markup, which Telegram does not count but we do when splitting.
 CHUNK = 3800
 MENU = (
@@ -381,13 +383,23 @@ class TelegramTransport:
         outcome = "duplicate" if turn.duplicate else (turn.replies[0].key if turn.replies else "")
         fields = {"chat_id": chat.id, "step": turn.before, "event": type(event).__name__}
         _log.info("update handled", extra={**fields, "outcome": outcome})
-        try:
+        if turn.request is None:
             await self.show(update, turn, lang)
+            return
+        # The lead goes out at once; "sending…" is said only if the Leads API is slow to answer,
+        # so a quick answer costs the prospect one message (the code), not two.
+        notice = [reply for reply in turn.replies if reply.key == "submit-sending"]
+        shown = replace(turn, replies=[r for r in turn.replies if r.key != "submit-sending"])
+        sending = asyncio.ensure_future(conversations.complete(chat.id, turn.request, origin))
+        try:
+            await self.show(update, shown, lang)
+            finished, _ = await asyncio.wait({sending}, timeout=SENDING_NOTICE_SECONDS)
+            if not finished:
+                await self.send(chat.id, notice, lang)
         finally:
-            # Once asked for, the submission happens even if showing "sending…" failed.
-            if turn.request is not None:
-                done = await conversations.complete(chat.id, turn.request, origin)
-                await self.send(chat.id, done.replies, lang)
+            # Once asked for, the submission completes and is shown even if the rest failed.
+            done = await sending
+            await self.send(chat.id, done.replies, lang)
 
     def origin(self, update: Update, payload: str | None) -> Origin:
         """Language, partner, merchant and profile a new conversation starts from."""
