@@ -441,16 +441,24 @@ class TelegramTransport:
                 # An expired conversation still explains itself; a stale tap says nothing more.
                 await self.send(chat.id, [r for r in replies if r.key != "stale-button"], lang)
                 return
-            await self.quietly(query.answer())
+            answer = self.quietly(query.answer())
             if len(replies) == 1 and replies[0].in_place:
-                await self.quietly(query.edit_message_reply_markup(self.inline(replies[0], lang)))
+                markup = self.inline(replies[0], lang)
+                await asyncio.gather(answer, self.quietly(query.edit_message_reply_markup(markup)))
                 return
-            await self.mark_answered(query.message, query.data or "", lang)
-        if not replies:
+            # Independent trips to Telegram, made at once: the prospect waits for one, not three.
+            marked = self.mark_answered(query.message, query.data or "", lang)
+            await asyncio.gather(answer, marked, self.reply(chat.id, turn, lang))
+            return
+        await self.reply(chat.id, turn, lang)
+
+    async def reply(self, chat_id: int, turn: Turn, lang: Language) -> None:
+        """Send the turn's replies; leaving the phone step also drops the share keyboard."""
+        if not turn.replies:
             return
         if turn.before == "phone" and (turn.session is None or turn.session.at != "phone"):
-            await self.remove_contact_keyboard(chat.id, turn, lang)
-        await self.send(chat.id, replies, lang)
+            await self.remove_contact_keyboard(chat_id, turn, lang)
+        await self.send(chat_id, turn.replies, lang)
 
     async def mark_answered(self, message: object, data: str, lang: Language) -> None:
         """Show what was tapped under the question and drop its buttons."""

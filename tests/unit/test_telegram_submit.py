@@ -66,7 +66,9 @@ async def confirm(sandbox: Sandbox) -> FakeBotApi:
         assert application.post_init is not None and application.post_shutdown is not None
         await application.post_init(application)
         try:
-            binding = await to_summary(transport_of(application).services.conversations, CHAT)
+            conversations = transport_of(application).services.conversations
+            await conversations.forget(CHAT)  # the Redis the suite shares may hold it already
+            binding = await to_summary(conversations, CHAT)
             update = Update.de_json(confirm_tap(binding), application.bot)
             await application.process_update(update)
         finally:
