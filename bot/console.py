@@ -15,10 +15,11 @@ from typing import IO, Any
 from pydantic import SecretStr
 
 from bot.conversation import Conversations, Origin
-from bot.leads_api import LeadsApiClient, build_http_client
+from bot.leads_api import InvalidCode, LeadsApiClient, build_http_client, normalize_code
 from bot.render import button_text, label_text, reply_text
 from bot.sandbox import Sandbox
 from bot.settings import DEMO_PARTNER_SLUG, Settings
+from bot.status import look_up
 from bot.store import SessionStore, open_store
 from flows.catalogue import load_catalogue
 from flows.events import COMMANDS, Command, Event, Pick, Reply, Start, Text, Unsupported
@@ -113,11 +114,36 @@ class _Console:
 
     async def feed_line(self, line: str) -> None:
         """One typed line: a command, a choice number or label, or an answer."""
-        if line.strip().lower() == "/forget":
+        command, _, arg = line.strip().partition(" ")
+        if command.lower() == "/forget":
             await self.conversations.forget(CONSOLE_CHAT_ID)
             self.show(Reply(key="forgotten"))
             return
+        if command.lower() == "/status":
+            await self.status(arg.strip())
+            return
         await self.feed(self.event_for(line))
+
+    async def status(self, text: str) -> None:
+        """`/status CODE` (or alone: this chat's own code), as a prospect sees it in Telegram."""
+        text = text or await self.conversations.linked_code(CONSOLE_CHAT_ID) or ""
+        if not text:
+            self.show(Reply(key="status-usage"))
+            return
+        try:
+            code = normalize_code(text)
+        except InvalidCode:
+            self.show(Reply(key="status-invalid-code"))
+            return
+        conversations = self.conversations
+        _, found = await look_up(
+            conversations.leads, code, self.lang, full=False, catalogue=conversations.catalogue
+        )
+        if self.json_mode:
+            self.out.write(json.dumps({"key": "status", "text": found}, ensure_ascii=False) + "\n")
+        else:
+            self.out.write(found + "\n\n")
+        self.out.flush()
 
     def event_for(self, line: str) -> Event:
         text = line.strip()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from datetime import datetime
+from typing import Literal
 
 from bot.leads_api import (
     InvalidCode,
@@ -21,6 +23,9 @@ from flows.display import show_date, show_phone
 from flows.lead import LeadRecord
 from flows.validators import country_name
 from locales import catalog
+
+_log = logging.getLogger(__name__)
+Found = Literal["found", "not-found", "unavailable"]
 
 
 def mask(value: str, keep: int = 4) -> str:
@@ -72,6 +77,27 @@ def render_status(
     return "\n".join(lines)
 
 
+async def look_up(
+    leads: LeadsApiClient,
+    code: str,
+    lang: str,
+    *,
+    full: bool,
+    catalogue: Catalogue,
+    markup: Markup = PLAIN,
+) -> tuple[Found, str]:
+    """Look a (normalized) code up: the record as text, or why there is none, localized."""
+    cat = catalog(lang)
+    try:
+        record = await leads.get_lead(code)
+    except LeadsApiError as error:
+        _log.warning("status lookup failed: %s", type(error).__name__)
+        return "unavailable", markup.escape(cat.render("status-unavailable"))
+    if record is None:
+        return "not-found", markup.escape(cat.render("status-not-found", {"code": code}))
+    return "found", render_status(record, lang, full=full, catalogue=catalogue, markup=markup)
+
+
 def _created(record: LeadRecord, lang: str) -> str | None:
     if not record.createdAt:
         return None
@@ -119,17 +145,14 @@ async def _status(settings: Settings, text: str) -> int:
     if settings.missing("LEADS_API_TOKEN"):
         print("migo-bot status: LEADS_API_TOKEN is not set", file=sys.stderr)
         return 2
+    catalogue = load_catalogue(settings.products_file)
     async with build_http_client(settings) as http:
         client = LeadsApiClient(
             http, settings.leads_api_token, tributax_partner_slug=settings.tributax_partner_slug
         )
-        try:
-            record = await client.get_lead(code)
-        except LeadsApiError:
-            print(catalog(lang).render("status-unavailable"), file=sys.stderr)
-            return 3
-    if record is None:
-        print(catalog(lang).render("status-not-found", {"code": code}))
-        return 1
-    print(render_status(record, lang, full=True, catalogue=load_catalogue(settings.products_file)))
-    return 0
+        found, text = await look_up(client, code, lang, full=True, catalogue=catalogue)
+    if found == "unavailable":
+        print(text, file=sys.stderr)
+        return 3
+    print(text)
+    return 0 if found == "found" else 1

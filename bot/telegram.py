@@ -43,13 +43,13 @@ from telegram.request import BaseRequest
 from bot.conversation import Conversations, Origin, Turn
 from bot.deeplink import parse_payload
 from bot.funnel import Funnel, funnel_rows, open_funnel, render_funnel, sweep_forever
-from bot.leads_api import InvalidCode, LeadsApiClient, LeadsApiError, build_http_client
+from bot.leads_api import InvalidCode, LeadsApiClient, build_http_client
 from bot.leads_api import normalize_code as read_code
 from bot.metrics import Metrics
 from bot.reminders import ReminderSweep
 from bot.render import HTML, button_text, replies_text
 from bot.settings import Settings
-from bot.status import render_status
+from bot.status import look_up
 from bot.store import SessionStore, StoreError, open_store
 from bot.telegram_request import AiohttpRequest
 from flows.catalogue import Catalogue, load_catalogue
@@ -558,17 +558,9 @@ class TelegramTransport:
         if limited:
             await self.say(update, "status-rate-limited")
             return
-        try:
-            record = await self.services.leads.get_lead(code)
-        except LeadsApiError as error:
-            _log.warning("status lookup failed: %s", type(error).__name__)
-            await self.say(update, "status-unavailable")
-            return
-        if record is None:
-            await self.say(update, "status-not-found", code=code)
-            return
         staff = user is not None and user.id in self.settings.support_user_ids
-        text = render_status(record, lang, full=staff, catalogue=self.catalogue, markup=HTML)
+        leads, catalogue = self.services.leads, self.catalogue
+        _, text = await look_up(leads, code, lang, full=staff, catalogue=catalogue, markup=HTML)
         assert update.effective_chat is not None
         for chunk in _split(text):
             await self.bot.send_message(update.effective_chat.id, chunk, parse_mode=ParseMode.HTML)

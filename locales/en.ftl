@@ -16,7 +16,7 @@ done-already = Your registration is complete. Your invitation code is { $code }.
 unsupported = { $kind ->
         [forward] Forwarded messages don't count as answers. Please type your answer to the question above.
         [contact] We'll ask for your number at the phone question. For now, please answer the question above.
-        [command] I don't know that command. You can use /back, /skip, /summary, /language, /help or /cancel.
+        [command] I don't know that command. You can use /back, /skip, /summary, /language, /help, /status or /cancel.
        *[other] For now I can only read text and the buttons. Please answer the question above.
     }
 stale-button = That button is no longer active.

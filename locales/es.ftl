@@ -16,7 +16,7 @@ done-already = Su registro ya está completo. Su código de invitación es { $co
 unsupported = { $kind ->
         [forward] Los mensajes reenviados no cuentan como respuesta. Por favor escriba su respuesta a la pregunta de arriba.
         [contact] Su número lo pediremos en la pregunta del teléfono. Por ahora responda la pregunta de arriba.
-        [command] No conozco ese comando. Puede usar /back, /skip, /summary, /language, /help o /cancel.
+        [command] No conozco ese comando. Puede usar /back, /skip, /summary, /language, /help, /status o /cancel.
        *[other] Por ahora solo puedo leer texto y los botones. Por favor responda la pregunta de arriba.
     }
 stale-button = Ese botón ya no está activo.

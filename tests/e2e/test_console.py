@@ -141,40 +141,54 @@ def test_json_mode_prints_one_object_per_reply_with_api_step_names() -> None:
     assert "Using the built-in sandbox" in result.stderr
 
 
+ENGLISH_ANSWERS = [
+    "Jane",
+    "Doe",
+    "woman",
+    "March 7, 1990",
+    "single",
+    "/back",
+    "1",  # back at maritalStatus: Single again
+    "Guatemala",
+    "1587564440904",
+    "2030-12-31",
+    "Guatemala",
+    "5555 1234",
+    "jane@example.com",
+    "Jane's Store",
+    "1",
+    "Retail",
+    "Avenida Reforma 1-23",
+    "42932-5",
+    "1",
+    "no",
+    "1",
+    "done",
+    "1",
+    "no",
+    "1",
+]
+
+
 def test_embedded_sandbox_completes_an_english_onboarding_and_prints_the_code() -> None:
-    answers = [
-        "Jane",
-        "Doe",
-        "woman",
-        "March 7, 1990",
-        "single",
-        "/back",
-        "1",  # back at maritalStatus: Single again
-        "Guatemala",
-        "1587564440904",
-        "2030-12-31",
-        "Guatemala",
-        "5555 1234",
-        "jane@example.com",
-        "Jane's Store",
-        "1",
-        "Retail",
-        "Avenida Reforma 1-23",
-        "42932-5",
-        "1",
-        "no",
-        "1",
-        "done",
-        "1",
-        "no",
-        "1",
-    ]
-    result = run_console(answers, "--lang", "en", env={"LEADS_API_URL": ""})
+    result = run_console(ENGLISH_ANSWERS, "--lang", "en", env={"LEADS_API_URL": ""})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[-1].isalnum()
     assert len(lines[-1]) == 7
     assert "Step 1 of 21" in result.stdout
+
+
+def test_status_in_the_console_looks_the_code_up_as_a_prospect_would() -> None:
+    lookups = ["/status", "/status nope!", "/status ZZ99ZZ9"]
+    result = run_console([*ENGLISH_ANSWERS, *lookups], "--lang", "en", env={"LEADS_API_URL": ""})
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.split("Your invitation code is:\n", 1)[1].split("\n", 1)[0]
+    own, invalid, unknown = result.stdout.split(f"Invitation code {code}", 1)[1].split("\n\n")[:3]
+    assert "Trade name: Jane's Store" in own
+    assert "First name" not in own  # personal data is for support staff only
+    assert invalid.startswith("That doesn't look like an invitation code")
+    assert unknown.startswith("We found no registration with the code ZZ99ZZ9")
 
 
 def test_end_of_input_mid_conversation_exits_cleanly() -> None:
