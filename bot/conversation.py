@@ -17,7 +17,7 @@ from bot.submit import submit
 from flows.catalogue import Catalogue
 from flows.engine import advance
 from flows.events import Event, Output, Reply, SubmitFailed, SubmitRequest, Submitted
-from flows.session import Language, Session, SessionOutdated, load_session, new_session
+from flows.session import DONE, Language, Session, SessionOutdated, load_session, new_session
 from flows.steps import FlowContext
 
 _log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class Conversations:
                 session.sending = f"{request.attempt} {self._clock():.0f}"
                 self._sending.add(chat_id)
             await self._count(slot, chat_id, before, session, replies)
-            slot.data = session.dump() if session.at else None
+            self._keep(slot, session)
             restarted = any(reply.key == "restarted" for reply in replies)
             if session.at and (fresh or restarted):
                 await self._schedule(slot, chat_id, restarted=restarted)
@@ -154,6 +154,13 @@ class Conversations:
         if self.funnel is not None and step.worth_recording:
             await self.funnel.record_on_commit(slot, chat_id, step)
 
+    @staticmethod
+    def _keep(slot: SessionSlot, session: Session) -> None:
+        """Write the session back (an ended one is deleted)."""
+        slot.data = session.dump() if session.at else None
+        # A finished onboarding that expires has nothing left to explain.
+        slot.explain_expiry = session.at != DONE
+
     async def forget(self, chat_id: int) -> None:
         """Delete everything held about a chat: session, pending submission, code link."""
         async with self.store.session(chat_id) as slot:
@@ -183,7 +190,7 @@ class Conversations:
                 session, outputs = advance(session, outcome, self.context())
                 session.sending = None
                 await self._count(slot, chat_id, before, session, [])
-                slot.data = session.dump() if session.at else None
+                self._keep(slot, session)
         finally:
             self._sending.discard(chat_id)
         _collect(outputs, replies)

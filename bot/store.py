@@ -108,13 +108,16 @@ class Rider:
 class SessionSlot:
     """The session as loaded; replace `data` to write it back, or set None to delete it.
 
-    `expired` tells a session that expired (the chat's last write left one) from one never
-    written or deleted: both load as None. `riders` are sent with the write.
+    `expired` tells a session that expired (the chat's last write left one, and asked for its
+    expiry to be explained) from one never written or deleted: both load as None. `riders` are
+    sent with the write.
     """
 
     data: str | None
     expired: bool = False
     riders: list[Rider] = field(default_factory=list)
+    # Whether this write's session, should it expire, deserves `expired` on the next load.
+    explain_expiry: bool = True
     # The memory twin's riders: applied with the write, dropped with it.
     deferred: list[Callable[[], None]] = field(default_factory=list)
 
@@ -299,15 +302,19 @@ return {1, data, (not data) and redis.call('EXISTS', KEYS[3]) or 0}
 """
 
 # KEYS: lock, session, committed, known. ARGV: token, lock ttl ms, session ttl ms, known ttl
-# ms[, data]. The committed marker lets a commit retried after a lost reply report success
-# instead of LockLost for a write that did happen.
+# ms (0: no marker)[, data]. The committed marker lets a commit retried after a lost reply
+# report success instead of LockLost for a write that did happen.
 _COMMIT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   if ARGV[5] then
     redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[3])
+  else
+    redis.call('DEL', KEYS[2])
+  end
+  if ARGV[5] and tonumber(ARGV[4]) > 0 then
     redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
   else
-    redis.call('DEL', KEYS[2], KEYS[4])
+    redis.call('DEL', KEYS[4])
   end
   redis.call('DEL', KEYS[1])
   redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
@@ -582,7 +589,7 @@ class RedisSessionStore:
             except BaseException:
                 await self._release(chat_id, token)
                 raise
-            await self._commit(chat_id, token, slot.data, slot.riders)
+            await self._commit(chat_id, token, slot)
 
     async def _acquire(self, chat_id: int, token: str, deadline: float) -> SessionSlot:
         keys = [lock_key(chat_id), session_key(chat_id), known_key(chat_id)]
@@ -600,13 +607,13 @@ class RedisSessionStore:
             await asyncio.sleep(min(remaining, _poll_delay(attempt)))
             attempt += 1
 
-    async def _commit(
-        self, chat_id: int, token: str, data: str | None, riders: list[Rider]
-    ) -> None:
+    async def _commit(self, chat_id: int, token: str, slot: SessionSlot) -> None:
         keys = [lock_key(chat_id), session_key(chat_id), committed_key(chat_id), known_key(chat_id)]
-        args: list[str | int] = [token, self._lock_ttl_ms, self._ttl_ms, _KNOWN_TTL_MS]
-        if data is not None:
-            args.append(data)
+        known_ms = _KNOWN_TTL_MS if slot.explain_expiry else 0
+        args: list[str | int] = [token, self._lock_ttl_ms, self._ttl_ms, known_ms]
+        if slot.data is not None:
+            args.append(slot.data)
+        riders = slot.riders
         if riders and self._pipelines(riders):
             applied = await self._commit_with(riders, keys, args)
         else:
@@ -700,7 +707,9 @@ class RedisSessionStore:
         for _ in range(_FORGET_ATTEMPTS):
             async with self._redis():
                 names = [_text(name) or "" for name in await self._client.smembers(index)]
-                values = [value_key(chat_id, name) for name in names]
+                # Releases before 2026-12-04 kept the expiry marker ("known") as a value: its
+                # key is among the fixed ones.
+                values = [value_key(chat_id, n) for n in names if n not in _RESERVED_NAMES]
                 if await self._forget_script(keys=fixed + values, args=names):
                     # Another slot than the chat's keys, hence its own call.
                     await self._client.zrem(REMINDERS_KEY, str(chat_id))
@@ -809,7 +818,7 @@ class MemorySessionStore:
             for write in slot.deferred:
                 write()
             self._put(chat_id, session_key(chat_id), slot.data, self._ttl)
-            known_mark = None if slot.data is None else "1"
+            known_mark = "1" if slot.data is not None and slot.explain_expiry else None
             self._put(chat_id, known_key(chat_id), known_mark, KNOWN_TTL_SECONDS)
 
     def _get(self, chat_id: int, key: str) -> str | None:

@@ -180,6 +180,19 @@ async def test_an_expired_session_is_told_from_one_never_written_or_deleted(
     assert await expired(store, 2) == (None, False)
 
 
+async def test_a_session_written_without_asking_for_it_expires_unexplained(
+    harness: Harness,
+) -> None:
+    store = harness.make()
+    await write(store, 1, "one")
+    async with store.session(1) as slot:
+        slot.data = "finished"
+        slot.explain_expiry = False
+    await harness.expire_session(1)
+
+    assert await expired(store, 1) == (None, False)
+
+
 async def test_a_forgotten_chat_is_not_taken_for_an_expired_one(harness: Harness) -> None:
     store = harness.make()
     await write(store, 1, "one")

@@ -379,6 +379,21 @@ async def test_forget_chat_leaves_no_key_of_that_chat_and_every_key_of_others(
     assert await raw.exists(rate_limit_key("status:1")) == 1
 
 
+async def test_a_chat_from_before_the_expiry_marker_moved_into_the_store_is_forgotten_whole(
+    raw: aioredis.Redis, stores: Callable[..., RedisSessionStore]
+) -> None:
+    store = stores()
+    await write(store, 8, "answers")
+    await store.set_value(8, "code", "25DC4D1")
+    # Releases before 2026-12-04 kept the marker as an ordinary value, named in the index.
+    await raw.set(known_key(8), "1")
+    await raw.sadd(values_index_key(8), "known")
+
+    await store.forget_chat(8)
+
+    assert await raw.keys(chat_key_prefix(8) + "*") == []
+
+
 async def test_every_stored_key_of_a_chat_lies_in_the_chat_slot(
     raw: aioredis.Redis, stores: Callable[..., RedisSessionStore]
 ) -> None:

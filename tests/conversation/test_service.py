@@ -14,6 +14,7 @@ from bot.sandbox import Sandbox
 from bot.store import MemorySessionStore
 from flows.catalogue import Catalogue
 from flows.events import Command, Pick, Start, Text
+from tests.conftest import FakeClock
 
 ORIGIN = Origin(lang="es", partner="migo-gt", profile={"profile_first": "Ana"})
 
@@ -166,3 +167,23 @@ async def test_a_submission_nobody_finished_is_offered_again_after_the_grace(
     assert retry is not None
     done = await other.run(12, Pick(retry, 0), ORIGIN)
     assert [r.key for r in done] == ["submit-sending", "submit-done"]
+
+
+async def test_a_finished_onboarding_that_expires_is_not_explained_as_lost_answers(
+    service: Conversations,
+) -> None:
+    clock = FakeClock()
+    store = MemorySessionStore(ttl_seconds=600, clock=clock)
+    finished = Conversations(store, service.leads, catalogue=Catalogue(), tributax_partner="tx")
+    binding = await to_summary(finished, 13)
+    done = await finished.run(13, Pick(binding, 0), ORIGIN)
+    assert [r.key for r in done] == ["submit-sending", "submit-done"]
+    unfinished = await finished.run(14, Start(), ORIGIN)
+    assert [r.key for r in unfinished] == ["welcome", "firstName-ask"]
+    clock.now += 601
+
+    again = await finished.run(13, Start(), ORIGIN)
+    lost = await finished.run(14, Start(), ORIGIN)
+
+    assert "session-expired" not in [r.key for r in again]
+    assert [r.key for r in lost][:1] == ["session-expired"]
