@@ -54,7 +54,8 @@ def reply_text(reply: Reply, lang: str, markup: Markup = PLAIN) -> str:
     if reply.progress is not None and reply.section is not None:
         n, total = reply.progress
         section = cat.render(f"section-{reply.section}")
-        header = cat.render("progress", {"n": n, "total": total, "section": section})
+        counter = "progress-optional" if reply.optional else "progress"
+        header = cat.render(counter, {"n": n, "total": total, "section": section})
         return f"{markup.bold(markup.escape(header))}\n{body}"
     return body
 

@@ -613,13 +613,16 @@ class _Turn:
         if s.at not in STEP_BY_NAME:
             return
         step = STEP_BY_NAME[s.at]
-        steps = applicable(s, self.ctx)
+        # The optional details, once asked for, are counted on their own: the count of the
+        # questions announced at the start does not grow under the prospect's feet.
+        steps = [other for other in applicable(s, self.ctx) if other.optional == step.optional]
         position = steps.index(step) + 1 if step in steps else len(steps)
         self.out.append(
             Reply(
                 key=f"{step.key}-ask",
                 step=step.name,
                 progress=(position, len(steps)),
+                optional=step.optional,
                 section=step.section.value,
                 buttons=tuple(self.keyboard()),
                 binding=s.binding,

@@ -119,6 +119,8 @@ class Reply:
     args: Mapping[str, Any] = field(default_factory=dict)
     step: str | None = None
     progress: tuple[int, int] | None = None
+    # An optional detail: `progress` counts the optional details apart from the questions.
+    optional: bool = False
     section: str | None = None
     buttons: tuple[Button, ...] = ()
     binding: str | None = None

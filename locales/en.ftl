@@ -52,6 +52,7 @@ reminder =
 btn-continue = ▶️ Continue
 stuck = This question seems to be giving you trouble. You can ask for help, skip it if it's optional, or cancel with the buttons below; or simply try again.
 progress = Step { $n } of { $total } · { $section }
+progress-optional = Optional detail { $n } of { $total } · { $section }
 answered = Answer: { $answer }
 
 section-personal = Personal details

@@ -52,6 +52,7 @@ reminder =
 btn-continue = ▶️ Continuar
 stuck = Parece que esta pregunta está dando problemas. Puede pedir ayuda, omitirla si es opcional o cancelar con los botones de abajo; o intentarlo otra vez.
 progress = Paso { $n } de { $total } · { $section }
+progress-optional = Dato opcional { $n } de { $total } · { $section }
 answered = Respuesta: { $answer }
 
 section-personal = Datos personales
