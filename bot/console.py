@@ -24,6 +24,7 @@ from bot.store import SessionStore, open_store
 from flows.catalogue import load_catalogue
 from flows.events import COMMANDS, Command, Event, Pick, Reply, Start, Text, Unsupported
 from flows.session import Language
+from locales import catalog
 
 CONSOLE_CHAT_ID = 0
 SANDBOX_TOKEN = "console-sandbox"
@@ -183,6 +184,9 @@ class _Console:
                 self.keyboard = reply
 
     def show(self, reply: Reply) -> None:
+        if reply.contact and catalog(self.lang).has(f"{reply.key}-typed"):
+            # A terminal has no share-my-number button: the question asks to type it.
+            reply = replace(reply, key=f"{reply.key}-typed")
         text = reply_text(reply, self.lang)
         if self.json_mode:
             self.out.write(json.dumps(self.as_json(reply, text), ensure_ascii=False) + "\n")

@@ -133,6 +133,7 @@ country-ask = In which country is your business? Tap the button or type the coun
 country-hint = Type the name of the country where your business operates, for example "Guatemala".
 field-country = Country of the business
 phone-ask = What is your phone number? Tap "Share my number" or type it, for example 5555 1234.
+phone-ask-typed = What is your phone number? Type it, for example 5555 1234.
 phone-hint = Type the 8 digits of your number, for example 5555 1234. For another country, start with + and the country code.
 field-phone = Phone
 phone-recheck = Since the country changed, we need to confirm your phone number again.

@@ -133,6 +133,7 @@ country-ask = ¿En qué país está su negocio? Toque el botón o escriba el pa�
 country-hint = Escriba el nombre del país donde opera su negocio, por ejemplo «Guatemala».
 field-country = País del negocio
 phone-ask = ¿Cuál es su número de teléfono? Toque «Compartir mi número» o escríbalo, por ejemplo 5555 1234.
+phone-ask-typed = ¿Cuál es su número de teléfono? Escríbalo, por ejemplo 5555 1234.
 phone-hint = Escriba los 8 dígitos de su número, por ejemplo 5555 1234. Si es de otro país, empiece con + y el código del país.
 field-phone = Teléfono
 phone-recheck = Como cambió el país, necesitamos confirmar de nuevo su número de teléfono.

@@ -80,6 +80,10 @@ def test_piped_spanish_onboarding_reaches_the_sandbox_with_every_answer_normaliz
     assert code.isalnum()
     assert len(code) == 7
     assert "Paso 1 de 21" in result.stdout
+    assert "Dato opcional 1 de 9 · Datos personales" in result.stdout
+    # The terminal has no share-my-number button, so its phone question does not mention one.
+    assert "¿Cuál es su número de teléfono? Escríbalo" in result.stdout
+    assert "Compartir mi número" not in result.stdout
     assert "Traceback" not in result.stderr
     response = httpx.get(
         f"{sandbox.base_url}/leads/{code.lower()}",

@@ -85,6 +85,7 @@ def flow_keys() -> set[str]:
     keys |= {f"{kind}-aborted" for kind in ("cancel", "restart")}
     keys |= {f"submit-{reason}" for reason in ("already-registered", "unavailable", "not-created")}
     keys |= {"progress", "progress-optional", "summary-nothing-yet", "btn-retry", "btn-submit"}
+    keys |= {"phone-ask-typed"}  # the console's phone question (no share button there)
     keys |= {f"cmd-{name}" for name in MENU}
     keys |= {"field-createdAt", "field-partner"}
     ctx = FlowContext(today=date(2026, 12, 3))
