@@ -213,7 +213,7 @@ def committed_key(chat_id: int) -> str:
 
 
 def known_key(chat_id: int) -> str:
-    """The key marking a chat whose last write left a session (outlives the session)."""
+    """The key marking a chat whose session, should it expire, is explained (outlives it)."""
     return chat_key_prefix(chat_id) + _KNOWN
 
 
