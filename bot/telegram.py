@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -353,6 +353,13 @@ class TelegramTransport:
             # The prospect blocked the bot: nothing failed, and nobody can be told anything.
             _log.info("chat %s blocked the bot", chat.id if chat else "-")
             return
+        if isinstance(error, RetryAfter):
+            # Flood control outlasted the rate limiter's retries: another message would be
+            # refused too. The answers are saved; the prospect's next message picks up.
+            _log.warning(
+                "chat %s: a message not sent under flood control", chat.id if chat else "-"
+            )
+            return
         # Telegram's own reason ("message is not modified", …) names no personal data.
         reason = f" ({error.message})" if isinstance(error, TelegramError) else ""
         _log.error(
@@ -595,13 +602,19 @@ class TelegramTransport:
         return self._bot
 
     async def quietly(self, call: object) -> None:
-        """Pointless edits ("not modified", "not found") and taps answered already are harmless."""
+        """A cosmetic call (a tap's answer, an edit) that fails costs the prospect nothing.
+
+        Pointless edits ("not modified", "not found"), taps answered already, a blocked bot,
+        and flood control that outlasted the rate limiter's retries are all skipped.
+        """
         try:
             await call  # type: ignore[misc]
-        except (BadRequest, Forbidden) as error:
+        except (BadRequest, Forbidden, RetryAfter) as error:
             self.metrics.bot_api_error(error)
             if isinstance(error, Forbidden):
                 _log.info("the prospect blocked the bot")
+            elif isinstance(error, RetryAfter):
+                _log.info("a cosmetic call skipped under flood control")
             else:
                 _log.debug("edit refused: %s", error.message)
 

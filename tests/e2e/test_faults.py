@@ -109,6 +109,28 @@ async def test_flood_control_is_waited_out_and_nothing_is_lost(stack: Stack) -> 
     assert len(refused) == 2
 
 
+async def test_flood_control_that_outlasts_the_retries_skips_the_cosmetic_edit_only(
+    stack: Stack,
+) -> None:
+    user = stack.api.user(2010, "Ana", "López", language_code="es")
+    question = await say(user, "/start", "Paso 1 de 21")
+    for answer in ["Ana", "López"]:
+        question = await say(user, answer, "Paso")
+    # Four refusals: the rate limiter's three retries are not enough for the edit.
+    stack.api.flood(count=4, retry_after=1, methods={"editMessageText"})
+    await user.tap(question, "Mujer")
+    await until(user, "Paso 4 de 21", timeout=20)
+    await stack.api.wait_until(
+        lambda: len([c for c in stack.api.calls("editMessageText") if c.status == 429]) == 4,
+        20.0,
+        "four refused edits",
+    )
+    question = await say(user, "7 de marzo de 1990", "Paso 5 de 21")
+    assert question.plain
+    assert not any("Tuvimos un problema" in message.plain for message in user.messages())
+    assert len(stack.api.calls("answerCallbackQuery")) == 1
+
+
 async def test_a_prospect_who_blocked_the_bot_does_not_break_it(stack: Stack) -> None:
     user = stack.api.user(2005, "Ana", "López", language_code="es")
     await say(user, "/start", "Paso 1 de 21")
