@@ -96,6 +96,10 @@ class _Turn:
             self.go_next()
 
     def on_command(self, name: str, arg: str) -> None:
+        if self.s.submitting and name not in ("language", "help"):
+            # The lead is on its way: nothing is cancelled or changed until the API answers.
+            self.say("submit-in-progress")
+            return
         if name not in ("language", "cancel", "restart", "resume") and self.s.confirming:
             self.s.confirming = None
             self.s.pending = None

@@ -454,6 +454,24 @@ def test_confirm_tapped_twice_submits_once() -> None:
     assert len(chat.requests) == 1
 
 
+@pytest.mark.parametrize("command", ["cancel", "restart", "back", "skip", "summary"])
+def test_nothing_changes_while_the_lead_is_on_its_way(command: str) -> None:
+    chat = Chat()
+    typical_answers_until_tax(chat)
+    chat.tap("no")
+    finish_products(chat)
+    chat.tap("submit")
+    answers = dict(chat.session.answers)
+
+    chat.command(command)
+
+    assert chat.keys == ["submit-in-progress"]
+    assert chat.session.answers == answers
+    chat.server_answers(Submitted("ABCD123"))
+    assert chat.keys == ["submit-done"]
+    assert len(chat.requests) == 1
+
+
 def test_edit_that_turns_on_optional_details_asks_them_then_returns_to_summary() -> None:
     chat = Chat()
     typical_answers_until_tax(chat)
