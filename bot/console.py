@@ -127,7 +127,8 @@ class _Console:
 
     async def status(self, text: str) -> None:
         """`/status CODE` (or alone: this chat's own code), as a prospect sees it in Telegram."""
-        text = text or await self.conversations.linked_code(CONSOLE_CHAT_ID) or ""
+        words = text.split()
+        text = words[0] if words else await self.conversations.linked_code(CONSOLE_CHAT_ID) or ""
         if not text:
             self.show(Reply(key="status-usage"))
             return
@@ -137,13 +138,16 @@ class _Console:
             self.show(Reply(key="status-invalid-code"))
             return
         conversations = self.conversations
-        _, found = await look_up(
+        found, shown = await look_up(
             conversations.leads, code, self.lang, full=False, catalogue=conversations.catalogue
         )
         if self.json_mode:
-            self.out.write(json.dumps({"key": "status", "text": found}, ensure_ascii=False) + "\n")
+            key = "status" if found == "found" else f"status-{found}"
+            line: dict[str, Any] = {"step": "status", "key": key, "text": shown}
+            line |= {"choices": [], "progress": None}
+            self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
         else:
-            self.out.write(found + "\n\n")
+            self.out.write(shown + "\n\n")
         self.out.flush()
 
     def event_for(self, line: str) -> Event:

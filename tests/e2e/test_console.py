@@ -184,7 +184,7 @@ def test_embedded_sandbox_completes_an_english_onboarding_and_prints_the_code() 
 
 
 def test_status_in_the_console_looks_the_code_up_as_a_prospect_would() -> None:
-    lookups = ["/status", "/status nope!", "/status ZZ99ZZ9"]
+    lookups = ["/status", "/status nope!", "/status ZZ99ZZ9 please"]
     result = run_console([*ENGLISH_ANSWERS, *lookups], "--lang", "en", env={"LEADS_API_URL": ""})
     assert result.returncode == 0, result.stderr
     code = result.stdout.split("Your invitation code is:\n", 1)[1].split("\n", 1)[0]
@@ -193,6 +193,16 @@ def test_status_in_the_console_looks_the_code_up_as_a_prospect_would() -> None:
     assert "First name" not in own  # personal data is for support staff only
     assert invalid.startswith("That doesn't look like an invitation code")
     assert unknown.startswith("We found no registration with the code ZZ99ZZ9")
+
+
+def test_status_in_json_mode_says_what_it_found() -> None:
+    result = run_console(["/status ZZ99ZZ9", "/status"], "--json", env={"LEADS_API_URL": ""})
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    unknown, usage = [reply for reply in replies if reply["key"].startswith("status")]
+    assert (unknown["step"], unknown["key"]) == ("status", "status-not-found")
+    assert "ZZ99ZZ9" in unknown["text"]
+    assert usage["key"] == "status-usage"
 
 
 def test_end_of_input_mid_conversation_exits_cleanly() -> None:
