@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from pydantic import ValidationError
+
 from bot.logs import configure_logging
 from bot.settings import Settings
 
@@ -85,6 +87,16 @@ def _command(name: str) -> Command:
     return _not_yet(name)
 
 
+def _settings_problems(error: ValidationError) -> str:
+    """One line per invalid variable, named as it is set; never its value (it may be a secret)."""
+    lines = ["migo-bot: the settings are not valid:"]
+    for problem in error.errors(include_input=False, include_url=False):
+        variable = "_".join(str(part) for part in problem["loc"]).upper()
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"  {variable}: {message}" if variable else f"  {message}")
+    return "\n".join(lines)
+
+
 def _secrets(settings: Settings) -> list[str]:
     tokens = [settings.telegram_bot_token, settings.leads_api_token, settings.webhook_secret_token]
     return [token.get_secret_value() for token in tokens if token is not None]
@@ -93,7 +105,11 @@ def _secrets(settings: Settings) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `migo-bot` console script."""
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(_settings_problems(error), file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, _secrets(settings))
     try:
         return _command(args.command)(settings, args)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from redis.connection import parse_url
 
 DEFAULT_LEADS_API_URL = "https://api.ali.app/rest"
 DEMO_PARTNER_SLUG = "migo-demo"
@@ -63,6 +64,18 @@ class Settings(BaseSettings):
     @classmethod
     def _split_partners(cls, value: object) -> object:
         return _split_csv(value)
+
+    @model_validator(mode="after")
+    def _cluster_has_database_0_only(self) -> Settings:
+        if self.redis_cluster and self.redis_url:
+            try:
+                database = parse_url(self.redis_url).get("db", 0)  # type: ignore[no-untyped-call]
+            except ValueError:
+                return self  # a malformed URL is the store's to refuse, without quoting it
+            if database != 0:
+                message = "REDIS_CLUSTER is set, but REDIS_URL names a database other than 0"
+                raise ValueError(message)
+        return self
 
     def missing(self, *variables: str) -> list[str]:
         """Those of the named variables (e.g. "LEADS_API_TOKEN") that are not set."""

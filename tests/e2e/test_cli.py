@@ -86,3 +86,30 @@ def test_a_sandbox_on_a_busy_port_says_so_without_a_traceback() -> None:
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_invalid_settings_are_named_one_per_line_without_their_values() -> None:
+    result = migo_bot(
+        "health",
+        env={
+            "METRICS_PORT": "not-a-port",
+            "TELEGRAM_HTTP_CLIENT": "123456:a-token-set-in-the-wrong-variable",
+        },
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "migo-bot: the settings are not valid:",
+        "  TELEGRAM_HTTP_CLIENT: Input should be 'aiohttp' or 'httpx'",
+        "  METRICS_PORT: Input should be a valid integer, unable to parse string as an integer",
+    ]
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/3", "redis://127.0.0.1:6379?db=3"])
+def test_a_cluster_url_naming_a_database_is_refused_before_anything_starts(url: str) -> None:
+    result = migo_bot("telegram", env={"REDIS_URL": url, "REDIS_CLUSTER": "true"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "migo-bot: the settings are not valid:",
+        "  REDIS_CLUSTER is set, but REDIS_URL names a database other than 0",
+    ]
