@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 
@@ -12,6 +13,7 @@ from bot.logs import configure_logging
 from bot.settings import Settings
 
 Command = Callable[[Settings, argparse.Namespace], int]
+_log = logging.getLogger("bot")
 
 
 def _not_yet(name: str) -> Command:
@@ -115,3 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _command(args.command)(settings, args)
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        # Logged, not raised: Python prints an uncaught traceback past the filter that
+        # redacts tokens, and a library's message may quote one.
+        _log.critical("migo-bot %s stopped by an unexpected error", args.command, exc_info=True)
+        return 1

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from redis.connection import parse_url
+
+from flows.catalogue import load_catalogue
 
 DEFAULT_LEADS_API_URL = "https://api.ali.app/rest"
 DEMO_PARTNER_SLUG = "migo-demo"
@@ -65,6 +67,18 @@ class Settings(BaseSettings):
     def _split_partners(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("products_file")
+    @classmethod
+    def _catalogue_loads(cls, value: Path | None) -> Path | None:
+        # Checked here so a bad file stops every command with one line, like any other setting.
+        try:
+            load_catalogue(value)
+        except OSError as error:
+            raise ValueError(f"cannot be read ({error.strerror or type(error).__name__})") from None
+        except ValidationError as error:
+            raise ValueError(f"not a products catalogue ({_first_problem(error)})") from None
+        return value
+
     @model_validator(mode="after")
     def _cluster_has_database_0_only(self) -> Settings:
         if self.redis_cluster and self.redis_url:
@@ -90,6 +104,13 @@ class Settings(BaseSettings):
     def allowed_partners(self) -> set[str]:
         """Partner slugs a deep link may select: the default partner and the listed ones."""
         return {p for p in [self.partner_slug, *self.deep_link_partners] if p}
+
+
+def _first_problem(error: ValidationError) -> str:
+    """Where a file's first problem is and what it is, without the values (`a.0.b: msg`)."""
+    problem = error.errors(include_input=False, include_url=False)[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    return f"{where}: {problem['msg']}" if where else problem["msg"]
 
 
 def _split_csv(value: object) -> object:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import sys
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,7 +29,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -91,7 +99,33 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
     if missing:
         print(f"migo-bot telegram: {', '.join(missing)} not set", flush=True)
         return 2
-    application = build_application(settings)
+    requests = bot_api_requests(settings)
+    application = build_application(
+        settings,
+        request=requests[0] if requests else None,
+        get_updates_request=requests[1] if requests else None,
+    )
+    try:
+        _run(application, settings)
+    except InvalidToken:
+        # PTB's message quotes the token; this line names the variable instead.
+        print("migo-bot telegram: Telegram refused TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        host = urlsplit(settings.telegram_api_base_url).hostname
+        print(
+            f"migo-bot telegram: the Bot API at {host} did not answer ({type(error).__name__})",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        # A start-up that failed leaves PTB's shutdown undone: close what it opened.
+        if requests:
+            asyncio.run(_shut_down(requests))
+    return 0
+
+
+def _run(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     updates = ["message", "edited_message", "callback_query"]
     if settings.webhook_url:
         secret = settings.webhook_secret_token
@@ -105,28 +139,40 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
         )
     else:
         application.run_polling(allowed_updates=updates, poll_interval=0.0)
-    return 0
+
+
+def bot_api_requests(settings: Settings) -> tuple[BaseRequest, BaseRequest] | None:
+    """The Bot API clients (calls, long poll) for `settings`; None for PTB's own (httpx)."""
+    if settings.telegram_http_client != "aiohttp":
+        return None
+    # The same pool sizes as PTB's defaults: 256 for calls, one for the long poll.
+    return AiohttpRequest(), AiohttpRequest(1)
+
+
+async def _shut_down(requests: tuple[BaseRequest, BaseRequest]) -> None:
+    await asyncio.gather(*(request.shutdown() for request in requests))
 
 
 def build_application(
     settings: Settings,
     *,
     request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
     rate_limiter: AIORateLimiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The PTB Application with every handler wired to one TelegramTransport.
 
-    Bot API requests go over `settings.telegram_http_client` unless `request` is given (tests
-    and the benchmark answer in-process).
+    Bot API requests go over `request` (and the long poll over `get_updates_request`, else
+    `request` too) when given, as tests and the benchmark do; else over
+    `settings.telegram_http_client`.
     """
     assert settings.telegram_bot_token is not None
     transport = TelegramTransport(settings)
     builder = Application.builder()
+    if request is None and (defaults := bot_api_requests(settings)) is not None:
+        request, get_updates_request = defaults
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    elif settings.telegram_http_client == "aiohttp":
-        # The same pool sizes as PTB's defaults: 256 for calls, one for the long poll.
-        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(1))
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
     configured = (
         builder.token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.contract.conftest import ROOT, SPEC_EXAMPLE, StartProcess
+from tests.e2e.botapi import BotApiStandIn
 
 TOKEN = "cli-token"
+# What `migo-bot telegram` needs to get as far as calling Telegram.
+TELEGRAM_ENV = {
+    "TELEGRAM_BOT_TOKEN": "123456:cli-bot-token",
+    "PARTNER_SLUG": "migo-gt",
+    "LEADS_API_TOKEN": "cli-leads-token",
+    "REDIS_URL": "",
+}
 
 
-def migo_bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def migo_bot(
+    *args: str, env: dict[str, str], base_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    if base_url is not None:
+        env = {**env, "TELEGRAM_API_BASE_URL": base_url}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,
@@ -113,3 +127,62 @@ def test_a_cluster_url_naming_a_database_is_refused_before_anything_starts(url: 
         "migo-bot: the settings are not valid:",
         "  REDIS_CLUSTER is set, but REDIS_URL names a database other than 0",
     ]
+
+
+@pytest.mark.parametrize("client", ["aiohttp", "httpx"])
+async def test_a_token_telegram_refuses_is_named_not_printed(client: str) -> None:
+    api = BotApiStandIn()
+    await api.start()
+    refused = "123456:a-token-telegram-does-not-know"
+    try:
+        result = await asyncio.to_thread(
+            migo_bot,
+            "telegram",
+            env={**TELEGRAM_ENV, "TELEGRAM_BOT_TOKEN": refused, "TELEGRAM_HTTP_CLIENT": client},
+            base_url=api.base_url,
+        )
+    finally:
+        await api.stop()
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "migo-bot telegram: Telegram refused TELEGRAM_BOT_TOKEN"
+    )
+    assert refused not in result.stdout + result.stderr
+    assert "Unclosed" not in result.stderr
+
+
+@pytest.mark.parametrize("client", ["aiohttp", "httpx"])
+def test_a_bot_api_that_does_not_answer_at_start_is_one_line_and_exit_1(client: str) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/bot"
+    result = migo_bot(
+        "telegram", env={**TELEGRAM_ENV, "TELEGRAM_HTTP_CLIENT": client}, base_url=dead
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "migo-bot telegram: the Bot API at 127.0.0.1 did not answer (NetworkError)"
+    )
+    assert TELEGRAM_ENV["TELEGRAM_BOT_TOKEN"] not in result.stdout + result.stderr
+    assert "Unclosed" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "cannot be read (No such file or directory)"),
+        ("{not json", "not a products catalogue (Invalid JSON: key must be a string"),
+        ('{"currencies": 3}', "not a products catalogue (currencies: Input should be"),
+    ],
+)
+def test_a_products_file_that_cannot_be_used_stops_every_command(
+    tmp_path: Path, content: str | None, problem: str
+) -> None:
+    products = tmp_path / "products.json"
+    if content is not None:
+        products.write_text(content, encoding="utf-8")
+    for command in (["console"], ["telegram"], ["status", "ABC1234"]):
+        result = migo_bot(*command, env={"PRODUCTS_FILE": str(products)})
+        assert result.returncode == 2
+        assert result.stderr.splitlines()[0] == "migo-bot: the settings are not valid:"
+        assert result.stderr.splitlines()[1].startswith(f"  PRODUCTS_FILE: {problem}")
