@@ -12,6 +12,7 @@ import contextlib
 import logging
 import re
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,6 +72,9 @@ _log = logging.getLogger(__name__)
 TELEGRAM_LIMIT = 4096
 # How long the Leads API may take before the prospect is told the application is on its way.
 SENDING_NOTICE_SECONDS = 0.5
+# Closing a connection takes milliseconds; a step stuck for longer must not keep SIGTERM from
+# ending the process (orchestrators kill after their grace period, 10 s by default in Docker).
+SHUTDOWN_STEP_SECONDS = 2.0
 # Room for the HTML markup, which Telegram does not count but we do when splitting.
 CHUNK = 3800
 MENU = (
@@ -123,6 +127,23 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
         if requests:
             asyncio.run(_shut_down(requests))
     return 0
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _bounded_step(name: str, step: Callable[[], Awaitable[None]]) -> None:
+    """One step of the shutdown; one that hangs is logged and left, so SIGTERM still exits."""
+    try:
+        async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):
+            await step()
+    except TimeoutError:
+        _log.warning("shutdown: %s not closed within %s s; left", name, SHUTDOWN_STEP_SECONDS)
+    else:
+        _log.debug("shutdown: %s closed", name)
 
 
 def _run(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
@@ -290,17 +311,18 @@ class TelegramTransport:
 
     async def shutdown(self, application: Application) -> None:  # type: ignore[type-arg]
         self.metrics.stop()
-        if self._reminder_sweep is not None:
-            self._reminder_sweep.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reminder_sweep
-        if self._services is not None:
-            self._services.sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._services.sweeper
-            await self._services.funnel.aclose()
-            await self._services.http.aclose()
-            await self._services.store.aclose()
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if (reminders := self._reminder_sweep) is not None:
+            steps.append(("reminder sweep", lambda: _cancelled(reminders)))
+        if (services := self._services) is not None:
+            steps += [
+                ("funnel sweep", lambda: _cancelled(services.sweeper)),
+                ("funnel", services.funnel.aclose),
+                ("Leads API client", services.http.aclose),
+                ("session store", services.store.aclose),
+            ]
+        for name, step in steps:
+            await _bounded_step(name, step)
 
     async def _register_commands(self, application: Application) -> None:  # type: ignore[type-arg]
         for lang in ("es", "en"):

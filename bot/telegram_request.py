@@ -7,11 +7,18 @@ NetworkError. docs/performance.md has the measurements that chose it.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_log = logging.getLogger(__name__)
+# Closing idle connections takes milliseconds; longer, and shutdown goes on without them.
+CLOSE_SECONDS = 2.0
 
 
 class AiohttpRequest(BaseRequest):
@@ -50,9 +57,13 @@ class AiohttpRequest(BaseRequest):
             )
 
     async def shutdown(self) -> None:
-        """Close the session and its connections."""
+        """Close the session and its connections (bounded: a hung close must not block exit)."""
         if self._session is not None and not self._session.closed:
-            await self._session.close()
+            try:
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    await self._session.close()
+            except TimeoutError:
+                _log.warning("Bot API connections not closed within %s s; left", CLOSE_SECONDS)
 
     async def do_request(
         self,

@@ -51,11 +51,19 @@ async def start_stack(
     try:
         yield start
     finally:
+        # Every bot is stopped and every connection closed even when one bot fails to stop:
+        # leaked sockets would surface as warnings in whichever test runs next.
+        failed: list[AssertionError] = []
         for bot in bots:
-            await bot.stop()
+            try:
+                await bot.stop()
+            except AssertionError as failure:
+                failed.append(failure)
         await api.stop()
         await client.flushdb()
         await client.aclose()
+        if failed:
+            raise failed[0]
     # Every process ran at DEBUG: nothing personal and no token may be in what it logged.
     for process_log in [*(bot.log for bot in bots), sandbox.output]:
         assert personal_data_in(process_log) == []

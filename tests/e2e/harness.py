@@ -27,7 +27,7 @@ class BotProcess:
 
     def __init__(self, log_path: Path, env: dict[str, str]) -> None:
         self.log_path = log_path
-        self.env = {**os.environ, **env}
+        self.env = {**os.environ, "PYTHONFAULTHANDLER": "1", **env}
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self, api: BotApiStandIn) -> None:
@@ -70,7 +70,14 @@ class BotProcess:
             if process.poll() is not None:
                 return process.returncode
             await asyncio.sleep(0.05)
-        process.kill()
+        # PYTHONFAULTHANDLER makes Python write every thread's stack on SIGABRT: the log below
+        # then says where it hung.
+        process.send_signal(signal.SIGABRT)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
         raise AssertionError(f"the bot ignored SIGTERM:\n{self.log}")
 
     @property

@@ -378,3 +378,21 @@ async def test_an_expired_session_is_explained_and_starts_again(
     # The next message starts a new conversation; it is not taken as an answer.
     restarted = await say(user, "López", "Paso 1 de 21")
     assert "venció" not in restarted.plain
+
+
+async def test_sigterm_closes_everything_in_order_and_exits_0(
+    start_stack: Callable[..., Awaitable[Stack]],
+) -> None:
+    stack = await start_stack(REMINDER_SWEEP_SECONDS="0.2", FUNNEL_SWEEP_SECONDS="0.2")
+    user = stack.api.user(5301, "Ana Lucía", "López García", language_code="es")
+    await say(user, "/start", "Paso 1 de 21")
+    assert await stack.bot.stop() == 0
+    closed = re.findall(r'"message": "shutdown: (.+?) closed"', stack.bot.log)
+    assert closed == [
+        "reminder sweep",
+        "funnel sweep",
+        "funnel",
+        "Leads API client",
+        "session store",
+    ]
+    assert "not closed within" not in stack.bot.log

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 
+import bot.telegram as telegram_module
 from bot.deeplink import DeepLink, make_payload, parse_payload
 from bot.logs import REDACTED, RedactSecrets
 from bot.telegram import TELEGRAM_LIMIT, _split
@@ -109,3 +111,21 @@ def test_a_placeholder_token_of_a_few_letters_does_not_mangle_the_logs() -> None
     record = logging.LogRecord("bot", logging.INFO, "f", 1, "lead not submitted", None, None)
     RedactSecrets(["t", "123456:AAE-secret"]).filter(record)
     assert record.getMessage() == "lead not submitted"
+
+
+async def test_a_shutdown_step_that_hangs_is_logged_and_left(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(telegram_module, "SHUTDOWN_STEP_SECONDS", 0.05)
+    hung = asyncio.Event()
+
+    async def hangs() -> None:
+        await hung.wait()
+
+    with caplog.at_level(logging.DEBUG, logger="bot.telegram"):
+        await asyncio.wait_for(telegram_module._bounded_step("session store", hangs), 1)
+        await telegram_module._bounded_step("funnel", lambda: asyncio.sleep(0))
+    assert [r.getMessage() for r in caplog.records] == [
+        "shutdown: session store not closed within 0.05 s; left",
+        "shutdown: funnel closed",
+    ]
