@@ -101,7 +101,7 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
     # missing API token would look to prospects like an outage after 30 questions.
     missing = settings.missing("TELEGRAM_BOT_TOKEN", "PARTNER_SLUG", "LEADS_API_TOKEN")
     if missing:
-        print(f"migo-bot telegram: {', '.join(missing)} not set", flush=True)
+        print(f"migo-bot telegram: {', '.join(missing)} not set", file=sys.stderr)
         return 2
     requests = bot_api_requests(settings)
     application = build_application(
