@@ -371,6 +371,15 @@ def finish_products(chat: Chat) -> None:
     chat.tap("no")
 
 
+def chat_at_summary() -> Chat:
+    """A chat with every required answer given (no invoicing), at the summary."""
+    chat = Chat()
+    typical_answers_until_tax(chat)
+    chat.tap("no")
+    finish_products(chat)
+    return chat
+
+
 def test_multi_choice_needs_at_least_one_and_toggles_in_place() -> None:
     chat = Chat()
     typical_answers_until_tax(chat)
@@ -385,10 +394,7 @@ def test_multi_choice_needs_at_least_one_and_toggles_in_place() -> None:
 
 
 def test_server_rejection_sends_the_prospect_back_to_that_field() -> None:
-    chat = Chat()
-    typical_answers_until_tax(chat)
-    chat.tap("no")
-    finish_products(chat)
+    chat = chat_at_summary()
     chat.tap("submit")
     chat.server_answers(SubmitFailed("rejected", (("email", "email: domain not accepted"),)))
     assert chat.keys == ["submit-rejected-field", "email-ask"]
@@ -402,10 +408,7 @@ def test_server_rejection_sends_the_prospect_back_to_that_field() -> None:
 
 @pytest.mark.parametrize("reason", ["unavailable", "not-created"])
 def test_failed_submission_keeps_every_answer_and_offers_retry(reason: str) -> None:
-    chat = Chat()
-    typical_answers_until_tax(chat)
-    chat.tap("no")
-    finish_products(chat)
+    chat = chat_at_summary()
     answers = dict(chat.session.answers)
     chat.tap("submit")
     chat.server_answers(SubmitFailed(reason))
@@ -417,10 +420,7 @@ def test_failed_submission_keeps_every_answer_and_offers_retry(reason: str) -> N
 
 
 def test_already_registered_offers_no_retry_until_an_answer_is_corrected() -> None:
-    chat = Chat()
-    typical_answers_until_tax(chat)
-    chat.tap("no")
-    finish_products(chat)
+    chat = chat_at_summary()
     answers = dict(chat.session.answers)
     chat.tap("submit")
     chat.server_answers(SubmitFailed("already-registered"))
@@ -437,10 +437,7 @@ def test_already_registered_offers_no_retry_until_an_answer_is_corrected() -> No
 
 
 def test_confirm_tapped_twice_submits_once() -> None:
-    chat = Chat()
-    typical_answers_until_tax(chat)
-    chat.tap("no")
-    finish_products(chat)
+    chat = chat_at_summary()
     summary = chat.screen
     chat.tap("submit")
     assert summary is not None and summary.binding is not None
@@ -456,10 +453,7 @@ def test_confirm_tapped_twice_submits_once() -> None:
 
 @pytest.mark.parametrize("command", ["cancel", "restart", "back", "skip", "summary"])
 def test_nothing_changes_while_the_lead_is_on_its_way(command: str) -> None:
-    chat = Chat()
-    typical_answers_until_tax(chat)
-    chat.tap("no")
-    finish_products(chat)
+    chat = chat_at_summary()
     chat.tap("submit")
     answers = dict(chat.session.answers)
 
@@ -473,10 +467,7 @@ def test_nothing_changes_while_the_lead_is_on_its_way(command: str) -> None:
 
 
 def test_edit_that_turns_on_optional_details_asks_them_then_returns_to_summary() -> None:
-    chat = Chat()
-    typical_answers_until_tax(chat)
-    chat.tap("no")
-    finish_products(chat)
+    chat = chat_at_summary()
     chat.tap("edit")
     chat.tap("optional")
     chat.tap("yes")
