@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, settings_problems
 
 Command = Callable[[Settings, argparse.Namespace], int]
 _log = logging.getLogger("bot")
@@ -89,16 +89,6 @@ def _command(name: str) -> Command:
     return _not_yet(name)
 
 
-def _settings_problems(error: ValidationError) -> str:
-    """One line per invalid variable, named as it is set; never its value (it may be a secret)."""
-    lines = ["migo-bot: the settings are not valid:"]
-    for problem in error.errors(include_input=False, include_url=False):
-        variable = "_".join(str(part) for part in problem["loc"]).upper()
-        message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"  {variable}: {message}" if variable else f"  {message}")
-    return "\n".join(lines)
-
-
 def _secrets(settings: Settings) -> list[str]:
     tokens = [settings.telegram_bot_token, settings.leads_api_token, settings.webhook_secret_token]
     return [token.get_secret_value() for token in tokens if token is not None]
@@ -110,7 +100,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(_settings_problems(error), file=sys.stderr)
+        problems = settings_problems(error)
+        if args.command == "health":
+            # The healthcheck's contract: one line, exit 1 (Docker reserves 2).
+            print(f"unhealthy: {'; '.join(problems)}", file=sys.stderr)
+            return 1
+        print("migo-bot: the settings are not valid:", file=sys.stderr)
+        print("\n".join(f"  {line}" for line in problems), file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as error:
+        # .env exists but cannot be read (permissions, not UTF-8): its content is not quoted.
+        print(
+            f"migo-bot: the settings could not be read from .env ({type(error).__name__})",
+            file=sys.stderr,
+        )
         return 2
     configure_logging(settings.log_level, _secrets(settings))
     try:

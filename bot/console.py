@@ -142,7 +142,7 @@ class _Console:
             conversations.leads, code, self.lang, full=False, catalogue=conversations.catalogue
         )
         if self.json_mode:
-            key = "status" if found == "found" else f"status-{found}"
+            key = {"found": "status", "refused": "status-unavailable"}.get(found, f"status-{found}")
             line: dict[str, Any] = {"step": "status", "key": key, "text": shown}
             line |= {"choices": [], "progress": None}
             self.out.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -1,8 +1,9 @@
 """`migo-bot health`: whether a replica's dependencies are in place (the image's HEALTHCHECK).
 
-Healthy means the configured session store answers a ping (every master of a cluster; the
-memory store always does) and the Leads API base URL is a usable http(s) URL. The verdict
-is one line; it names variables and hosts, never a URL's credentials nor a token.
+Healthy means the settings are valid (the Leads API base URL a usable http(s) URL among
+them: the CLI checks them before any command) and the configured session store answers a
+ping (every master of a cluster; the memory store always does). The verdict is one line; it
+names variables and hosts, never a URL's credentials nor a token.
 """
 
 from __future__ import annotations
@@ -20,23 +21,9 @@ HEALTHY = 0
 UNHEALTHY = 1
 
 
-def leads_api_problem(url: str) -> str | None:
-    """Why the Leads API base URL cannot be used, or None when it can."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return "LEADS_API_URL is not a valid URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "LEADS_API_URL is not an http(s) URL with a host"
-    return None
-
-
 async def store_problem(settings: Settings) -> str | None:
     """Why the configured session store does not answer, or None when it does."""
     if not settings.redis_url:
-        if settings.redis_cluster:
-            return "REDIS_CLUSTER is set but REDIS_URL (one node of the cluster) is not"
         # The memory store always answers (and open_store's warning is the bot's to give).
         return None
     try:
@@ -65,16 +52,9 @@ def _store_kind(settings: Settings) -> str:
 
 def health_command(settings: Settings, args: argparse.Namespace) -> int:
     """Print one line and exit 0 when healthy, 1 with the reason otherwise."""
-    problems = [
-        problem
-        for problem in (
-            asyncio.run(store_problem(settings)),
-            leads_api_problem(settings.effective_leads_api_url),
-        )
-        if problem
-    ]
-    if problems:
-        print(f"unhealthy: {'; '.join(problems)}", file=sys.stderr)
+    problem = asyncio.run(store_problem(settings))
+    if problem:
+        print(f"unhealthy: {problem}", file=sys.stderr)
         return UNHEALTHY
     host = urlsplit(settings.effective_leads_api_url).hostname
     print(f"healthy: store={_store_kind(settings)} answers, leads_api={host}")

@@ -31,17 +31,22 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = message
-        for secret in self.secrets:
-            redacted = redacted.replace(secret, REDACTED)
+        redacted = redact(message, self.secrets)
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and record.exc_text is None and self.secrets:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            for secret in self.secrets:
-                record.exc_text = record.exc_text.replace(secret, REDACTED)
+            record.exc_text = redact(record.exc_text, self.secrets)
         return True
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret of a useful length replaced by [REDACTED]."""
+    for secret in secrets:
+        if len(secret) >= MIN_SECRET_LENGTH:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 class JsonFormatter(logging.Formatter):

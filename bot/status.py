@@ -13,6 +13,7 @@ from bot.leads_api import (
     InvalidCode,
     LeadsApiClient,
     LeadsApiError,
+    LeadsApiMisconfigured,
     build_http_client,
     normalize_code,
 )
@@ -25,7 +26,8 @@ from flows.validators import country_name
 from locales import catalog
 
 _log = logging.getLogger(__name__)
-Found = Literal["found", "not-found", "unavailable"]
+# "refused": the Leads API refused our token; prospects read "unavailable", staff are told.
+Found = Literal["found", "not-found", "unavailable", "refused"]
 
 
 def mask(value: str, keep: int = 4) -> str:
@@ -90,6 +92,9 @@ async def look_up(
     cat = catalog(lang)
     try:
         record = await leads.get_lead(code)
+    except LeadsApiMisconfigured as error:
+        _log.warning("status lookup failed: %s", type(error).__name__)
+        return "refused", markup.escape(cat.render("status-unavailable"))
     except LeadsApiError as error:
         _log.warning("status lookup failed: %s", type(error).__name__)
         return "unavailable", markup.escape(cat.render("status-unavailable"))
@@ -131,7 +136,7 @@ def _sdk(record: LeadRecord, lang: str, catalogue: Catalogue) -> str | None:
 
 
 def status_command(settings: Settings, args: argparse.Namespace) -> int:
-    """Print a lead as support staff see it; exit 1 when not found, 2 for a bad code."""
+    """Print a lead as support staff see it; exit 1 not found, 2 bad code or token, 3 outage."""
     return asyncio.run(_status(settings, args.code))
 
 
@@ -151,6 +156,9 @@ async def _status(settings: Settings, text: str) -> int:
             http, settings.leads_api_token, tributax_partner_slug=settings.tributax_partner_slug
         )
         found, text = await look_up(client, code, lang, full=True, catalogue=catalogue)
+    if found == "refused":
+        print("migo-bot status: the Leads API refused LEADS_API_TOKEN", file=sys.stderr)
+        return 2
     if found == "unavailable":
         print(text, file=sys.stderr)
         return 3

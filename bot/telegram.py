@@ -54,6 +54,7 @@ from bot.deeplink import parse_payload
 from bot.funnel import Funnel, funnel_rows, open_funnel, render_funnel, sweep_forever
 from bot.leads_api import InvalidCode, LeadsApiClient, build_http_client
 from bot.leads_api import normalize_code as read_code
+from bot.logs import redact
 from bot.metrics import Metrics
 from bot.reminders import ReminderSweep
 from bot.render import HTML, button_text, replies_text
@@ -113,15 +114,19 @@ def telegram_command(settings: Settings, args: argparse.Namespace) -> int:
         _run(application, settings)
     except InvalidToken:
         # PTB's message quotes the token; this line names the variable instead.
-        print("migo-bot telegram: Telegram refused TELEGRAM_BOT_TOKEN", file=sys.stderr)
-        return 2
+        return _failed("Telegram refused TELEGRAM_BOT_TOKEN", 2)
+    except BadRequest as error:
+        # A start-up call refused as asked (setWebhook's URL or secret, typically): Telegram's
+        # reason is the operator's answer.
+        return _failed(f"Telegram refused a start-up call: {_told(error, settings)}", 2)
     except NetworkError as error:
         host = urlsplit(settings.telegram_api_base_url).hostname
-        print(
-            f"migo-bot telegram: the Bot API at {host} did not answer ({type(error).__name__})",
-            file=sys.stderr,
-        )
-        return 1
+        return _failed(f"the Bot API at {host} did not answer ({type(error).__name__})", 1)
+    except TelegramError as error:
+        return _failed(f"Telegram answered {type(error).__name__}: {_told(error, settings)}", 1)
+    except OSError as error:
+        # The webhook or metrics server could not bind (port in use, unknown address).
+        return _failed(f"could not listen ({error.strerror or type(error).__name__})", 1)
     finally:
         # A start-up that failed leaves PTB's shutdown undone: close what it opened.
         if requests:
@@ -144,6 +149,17 @@ async def _bounded_step(name: str, step: Callable[[], Awaitable[None]]) -> None:
         _log.warning("shutdown: %s not closed within %s s; left", name, SHUTDOWN_STEP_SECONDS)
     else:
         _log.debug("shutdown: %s closed", name)
+
+
+def _failed(reason: str, status: int) -> int:
+    print(f"migo-bot telegram: {reason}", file=sys.stderr)
+    return status
+
+
+def _told(error: TelegramError, settings: Settings) -> str:
+    """What Telegram said, without our secrets (PTB's messages may quote a token)."""
+    secrets = [settings.telegram_bot_token, settings.webhook_secret_token]
+    return redact(error.message, [s.get_secret_value() for s in secrets if s is not None])
 
 
 def _run(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]

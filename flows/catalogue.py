@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flows.lead import PaymentMethod
 
@@ -53,7 +54,8 @@ class Catalogue(BaseModel):
                 es="Tarjetas de débito y crédito (NeoNet)",
                 en="Debit and credit cards (NeoNet)",
             ),
-        )
+        ),
+        min_length=1,
     )
     sdk_profiles: tuple[Option, ...] = Field(
         default=(
@@ -62,7 +64,8 @@ class Catalogue(BaseModel):
                 es="Migo Link en dólares (USD)",
                 en="Migo Link in US dollars (USD)",
             ),
-        )
+        ),
+        min_length=1,
     )
     default_sdk: str = "MIGO_LINK_USD"
     tax_regimes: tuple[Option, ...] = Field(
@@ -80,17 +83,35 @@ class Catalogue(BaseModel):
             ),
             Option(value="agropecuario", es="Régimen agropecuario", en="Agricultural regime"),
             Option(value="NA", es="Ninguno", en="None"),
-        )
+        ),
+        min_length=1,
     )
-    currencies: tuple[str, ...] = ("GTQ", "USD")
+    currencies: tuple[str, ...] = Field(default=("GTQ", "USD"), min_length=1)
+
+    @model_validator(mode="after")
+    def _default_sdk_is_offered(self) -> Catalogue:
+        # The one-tap default must be one of the buttons, or the tap would send an unknown SDK.
+        if all(profile.value != self.default_sdk for profile in self.sdk_profiles):
+            raise ValueError("default_sdk is not one of sdk_profiles")
+        return self
 
     def payment_method(self, slug: str) -> PaymentMethodOption | None:
         """The offered payment method with this slug, if any."""
         return next((m for m in self.payment_methods if m.slug == slug), None)
 
 
+# A catalogue is a few kilobytes; a bigger file is a wrong path (a log, a device).
+MAX_FILE_BYTES = 1_000_000
+
+
 def load_catalogue(path: Path | None) -> Catalogue:
     """The catalogue from a JSON file, or the built-in defaults when no file is named."""
     if path is None:
         return Catalogue()
-    return Catalogue.model_validate_json(path.read_text(encoding="utf-8"))
+    # Checked before reading: /dev/zero or a FIFO would never end.
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise OSError("not a regular file")
+    if status.st_size > MAX_FILE_BYTES:
+        raise OSError(f"larger than {MAX_FILE_BYTES:,} bytes")
+    return Catalogue.model_validate_json(path.read_bytes())

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp import web
 
 from tests.contract.conftest import ROOT, SPEC_EXAMPLE, StartProcess
 from tests.e2e.botapi import BotApiStandIn
 
 TOKEN = "cli-token"
+FIFO = "<a named pipe>"
 # What `migo-bot telegram` needs to get as far as calling Telegram.
 TELEGRAM_ENV = {
     "TELEGRAM_BOT_TOKEN": "123456:cli-bot-token",
@@ -62,10 +64,11 @@ def test_status_prints_the_masked_record_and_exit_codes(sandbox_process: StartPr
     assert malformed.returncode == 2
 
 
-def test_telegram_without_a_token_says_so_and_exits_2() -> None:
-    result = migo_bot("telegram", env={"TELEGRAM_BOT_TOKEN": ""})
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_telegram_without_a_token_says_so_and_exits_2(blank: str) -> None:
+    result = migo_bot("telegram", env={"TELEGRAM_BOT_TOKEN": blank})
     assert result.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN" in result.stdout + result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr.splitlines()[-1]
 
 
 def test_telegram_without_a_partner_says_so_and_exits_2() -> None:
@@ -103,19 +106,62 @@ def test_a_sandbox_on_a_busy_port_says_so_without_a_traceback() -> None:
 
 
 def test_invalid_settings_are_named_one_per_line_without_their_values() -> None:
-    result = migo_bot(
-        "health",
-        env={
-            "METRICS_PORT": "not-a-port",
-            "TELEGRAM_HTTP_CLIENT": "123456:a-token-set-in-the-wrong-variable",
-        },
-    )
+    secret = "123456:Zq9-in-the-wrong-place"
+    env = {
+        "TELEGRAM_HTTP_CLIENT": secret,
+        "LEADS_API_URL": f"not a url {secret}",
+        "LEADS_API_TIMEOUT_SECONDS": "inf",
+        "REDIS_URL": f"redis://:{secret}/with-a-slash@127.0.0.1:6379/0",
+        "SESSION_TTL_SECONDS": "99999999999999999999",
+        "SUPPORT_USER_IDS": f"1,{secret}",
+        "WEBHOOK_SECRET_TOKEN": secret,
+        "WEBHOOK_PORT": "99999",
+        "LOG_LEVEL": secret,
+        "METRICS_PORT": "not-a-port",
+    }
+    result = migo_bot("health", env=env)
+    assert result.returncode == 1  # the healthcheck's "unhealthy", on one line
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("unhealthy: TELEGRAM_HTTP_CLIENT: Input should be")
+    result = migo_bot("flow", env=env)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         "migo-bot: the settings are not valid:",
         "  TELEGRAM_HTTP_CLIENT: Input should be 'aiohttp' or 'httpx'",
+        "  LEADS_API_URL is not an http(s) URL with a host",
+        "  LEADS_API_TIMEOUT_SECONDS: Input should be a finite number",
+        "  REDIS_URL is not a valid Redis URL",
+        "  SESSION_TTL_SECONDS: Input should be less than or equal to 31536000",
+        "  SUPPORT_USER_IDS: Input should be a valid integer, unable to parse string as an integer",
+        "  WEBHOOK_SECRET_TOKEN is not 1 to 256 characters among A-Z, a-z, 0-9, _ and -",
+        "  WEBHOOK_PORT: Input should be less than or equal to 65535",
+        "  LOG_LEVEL is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
         "  METRICS_PORT: Input should be a valid integer, unable to parse string as an integer",
+    ]
+    assert "Zq9" not in result.stderr
+
+
+def test_a_redis_url_whose_database_is_not_a_number_is_refused_not_read_as_0() -> None:
+    result = migo_bot("flow", env={"REDIS_URL": "redis://127.0.0.1:6379/sessions"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1:] == ["  REDIS_URL is not a valid Redis URL"]
+
+
+def test_an_env_file_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"TELEGRAM_BOT_TOKEN=\xff123456:SECRET-XYZ\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "flow"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "migo-bot: the settings could not be read from .env (UnicodeDecodeError)"
     ]
 
 
@@ -170,19 +216,93 @@ def test_a_bot_api_that_does_not_answer_at_start_is_one_line_and_exit_1(client: 
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        (None, "cannot be read (No such file or directory)"),
-        ("{not json", "not a products catalogue (Invalid JSON: key must be a string"),
-        ('{"currencies": 3}', "not a products catalogue (currencies: Input should be"),
+        (None, ": cannot be read (No such file or directory)"),
+        ("{not json", " is not a products catalogue (Invalid JSON: key must be a string"),
+        ('{"currencies": 3}', " is not a products catalogue (currencies: Input should be"),
+        ('{"payment_methods": []}', " is not a products catalogue (payment_methods: Tuple should"),
+        ('{"default_sdk": "X"}', " is not a products catalogue (default_sdk is not one of sdk_"),
+        (
+            '{"a-key-of-the-file": 1}',
+            " is not a products catalogue (Extra inputs are not permitted)",
+        ),
+        (FIFO, ": cannot be read (not a regular file)"),
     ],
 )
 def test_a_products_file_that_cannot_be_used_stops_every_command(
     tmp_path: Path, content: str | None, problem: str
 ) -> None:
     products = tmp_path / "products.json"
-    if content is not None:
+    if content == FIFO:
+        os.mkfifo(products)  # reading it would never end
+    elif content is not None:
         products.write_text(content, encoding="utf-8")
     for command in (["console"], ["telegram"], ["status", "ABC1234"]):
         result = migo_bot(*command, env={"PRODUCTS_FILE": str(products)})
         assert result.returncode == 2
         assert result.stderr.splitlines()[0] == "migo-bot: the settings are not valid:"
-        assert result.stderr.splitlines()[1].startswith(f"  PRODUCTS_FILE: {problem}")
+        assert result.stderr.splitlines()[1].startswith(f"  PRODUCTS_FILE{problem}")
+        assert "a-key-of-the-file" not in result.stderr
+
+
+async def test_a_start_up_call_telegram_refuses_is_one_line_with_telegrams_reason() -> None:
+    async def answer(request: web.Request) -> web.Response:
+        if request.match_info["method"] == "getMe":
+            me = {"id": 123456, "is_bot": True, "first_name": "Migo", "username": "migo_bot"}
+            return web.json_response({"ok": True, "result": me})
+        if request.match_info["method"] == "deleteWebhook":
+            reason = "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": reason}, status=400
+            )
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        result = await asyncio.to_thread(
+            migo_bot, "telegram", env=TELEGRAM_ENV, base_url=f"http://127.0.0.1:{port}/bot"
+        )
+    finally:
+        await runner.cleanup()
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "migo-bot telegram: Telegram refused a start-up call: "
+        "Bad webhook: an https url must be provided for webhook"  # as PTB words it
+    )
+    assert TELEGRAM_ENV["TELEGRAM_BOT_TOKEN"] not in result.stdout + result.stderr
+
+
+async def test_a_metrics_port_in_use_is_one_line_and_exit_1() -> None:
+    api = BotApiStandIn()
+    await api.start()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {**TELEGRAM_ENV, "TELEGRAM_BOT_TOKEN": api.token}
+        env["METRICS_PORT"] = str(taken.getsockname()[1])
+        try:
+            result = await asyncio.to_thread(migo_bot, "telegram", env=env, base_url=api.base_url)
+        finally:
+            await api.stop()
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "migo-bot telegram: could not listen (Address already in use)"
+    )
+
+
+def test_status_with_a_token_the_leads_api_refuses_says_so_and_exits_2(
+    sandbox_process: StartProcess,
+) -> None:
+    sandbox = sandbox_process("--token", TOKEN)
+    env = {"LEADS_API_URL": sandbox.base_url, "LEADS_API_TOKEN": "not-the-token"}
+    result = migo_bot("status", "ZZZZ999", env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "migo-bot status: the Leads API refused LEADS_API_TOKEN"
+    )
+    assert "not-the-token" not in result.stdout + result.stderr

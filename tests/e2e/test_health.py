@@ -70,6 +70,6 @@ def test_both_reasons_on_one_line_when_both_fail() -> None:
     result = migo_bot("health", env=env)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "unhealthy: REDIS_URL is not a valid Redis URL; "
-        "LEADS_API_URL is not an http(s) URL with a host"
+        "unhealthy: LEADS_API_URL is not an http(s) URL with a host; "
+        "REDIS_URL is not a valid Redis URL"
     ]
