@@ -183,7 +183,7 @@ def settings_problems(error: ValidationError) -> list[str]:
             lines.append(f"{variable} {message}")
         else:
             lines.append(f"{variable}: {message}")
-    return lines
+    return list(dict.fromkeys(lines))  # two bad items of one list are one line
 
 
 def _given(value: object) -> bool:

@@ -113,7 +113,7 @@ def test_invalid_settings_are_named_one_per_line_without_their_values() -> None:
         "LEADS_API_TIMEOUT_SECONDS": "inf",
         "REDIS_URL": f"redis://:{secret}/with-a-slash@127.0.0.1:6379/0",
         "SESSION_TTL_SECONDS": "99999999999999999999",
-        "SUPPORT_USER_IDS": f"1,{secret}",
+        "SUPPORT_USER_IDS": f"1,{secret},x",
         "WEBHOOK_SECRET_TOKEN": secret,
         "WEBHOOK_PORT": "99999",
         "LOG_LEVEL": secret,
