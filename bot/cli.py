@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -89,6 +90,26 @@ def _command(name: str) -> Command:
     return _not_yet(name)
 
 
+def _settings() -> Settings:
+    env_file = Path(".env")
+    # A FIFO (or a device) would be read for ever; a directory is ignored, as a missing file.
+    if env_file.exists() and not env_file.is_file() and not env_file.is_dir():
+        raise OSError("not a regular file")
+    return Settings()
+
+
+def _refused(command: str, reason: str, problems: list[str]) -> int:
+    """Settings that cannot be used: said once, then exit 2 (health: one line and exit 1)."""
+    if command == "health":
+        # The healthcheck's contract: one line, exit 1 (Docker reserves 2).
+        print(f"unhealthy: {'; '.join(problems) or reason}", file=sys.stderr)
+        return 1
+    print(f"migo-bot: {reason}", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 2
+
+
 def _secrets(settings: Settings) -> list[str]:
     tokens = [settings.telegram_bot_token, settings.leads_api_token, settings.webhook_secret_token]
     return [token.get_secret_value() for token in tokens if token is not None]
@@ -98,23 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `migo-bot` console script."""
     args = _parser().parse_args(argv)
     try:
-        settings = Settings()
+        settings = _settings()
     except ValidationError as error:
-        problems = settings_problems(error)
-        if args.command == "health":
-            # The healthcheck's contract: one line, exit 1 (Docker reserves 2).
-            print(f"unhealthy: {'; '.join(problems)}", file=sys.stderr)
-            return 1
-        print("migo-bot: the settings are not valid:", file=sys.stderr)
-        print("\n".join(f"  {line}" for line in problems), file=sys.stderr)
-        return 2
+        return _refused(args.command, "the settings are not valid:", settings_problems(error))
     except (OSError, UnicodeDecodeError) as error:
         # .env exists but cannot be read (permissions, not UTF-8): its content is not quoted.
-        print(
-            f"migo-bot: the settings could not be read from .env ({type(error).__name__})",
-            file=sys.stderr,
-        )
-        return 2
+        reason = f"the settings could not be read from .env ({type(error).__name__})"
+        return _refused(args.command, reason, [])
     configure_logging(settings.log_level, _secrets(settings))
     try:
         return _command(args.command)(settings, args)

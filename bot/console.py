@@ -20,7 +20,7 @@ from bot.render import button_text, label_text, reply_text
 from bot.sandbox import Sandbox
 from bot.settings import DEMO_PARTNER_SLUG, Settings
 from bot.status import look_up
-from bot.store import SessionStore, open_store
+from bot.store import SessionStore, StoreError, open_store
 from flows.catalogue import load_catalogue
 from flows.events import COMMANDS, Command, Event, Pick, Reply, Start, Text, Unsupported
 from flows.session import Language
@@ -37,7 +37,15 @@ def console_command(settings: Settings, args: argparse.Namespace) -> int:
         # Any token does for a sandbox; finding out at the last question would be too late.
         print("migo-bot console: LEADS_API_URL is set but LEADS_API_TOKEN is not", file=sys.stderr)
         return 2
-    return asyncio.run(run_console(settings, lang, json_mode=args.json))
+    try:
+        return asyncio.run(run_console(settings, lang, json_mode=args.json))
+    except StoreError as error:
+        # Mid-conversation the engine says so in the prospect's words; at start there is no one.
+        print(
+            f"migo-bot console: the session store at REDIS_URL does not answer: {error}",
+            file=sys.stderr,
+        )
+        return 3
 
 
 async def run_console(

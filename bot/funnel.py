@@ -612,7 +612,7 @@ async def _print_funnel(settings: Settings) -> int:
     try:
         counts = await funnel.counts()
     except StoreError as error:
-        print(f"migo-bot funnel: Redis is unavailable ({error})")
+        print(f"migo-bot funnel: the funnel's Redis at REDIS_URL does not answer: {error}")
         return 3
     finally:
         await funnel.aclose()

@@ -238,8 +238,17 @@ class LeadsApiClient:
         self, method: str, path: str, route: str, headers: dict[str, str], body: object = None
     ) -> httpx.Response:
         """One request; transport failures become LeadsApiUnavailable. Logs `route`, not path."""
+        deadline = _deadline(self._http.timeout)
         try:
-            response = await self._http.request(method, path, headers=headers, json=body)
+            # httpx bounds each read, not the call: a server sending a byte a second would
+            # hold the call (and a graceful stop) forever without an overall deadline.
+            async with asyncio.timeout(deadline):
+                response = await self._http.request(method, path, headers=headers, json=body)
+        except TimeoutError as error:
+            _log.warning("leads api %s %s failed: over the %s s deadline", method, route, deadline)
+            raise LeadsApiUnavailable(
+                f"the Leads API took over {deadline} s", outcome_unknown=True
+            ) from error
         except httpx.UnsupportedProtocol as error:
             raise LeadsApiMisconfigured("the Leads API URL is not http or https") from error
         except httpx.TransportError as error:
@@ -254,6 +263,11 @@ class LeadsApiClient:
 
     async def _pause(self, attempt: int) -> None:
         await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+
+
+def _deadline(timeout: httpx.Timeout) -> float:
+    """The longest one call may take: to connect, then to read the answer."""
+    return (timeout.connect or 0.0) + (timeout.read or 0.0)
 
 
 def _found(result: object) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from redis.connection import parse_url
@@ -16,9 +17,12 @@ from flows.catalogue import load_catalogue
 DEFAULT_LEADS_API_URL = "https://api.ali.app/rest"
 DEMO_PARTNER_SLUG = "migo-demo"
 DAY = 24 * 3600
-# Bounds keep a typo (an extra digit, "inf") from meaning "never" or overflowing Redis' TTLs.
+# Bounds keep a typo (an extra digit, "inf", 1e-9) from meaning "never", overflowing Redis'
+# TTLs or sweeping thousands of times a second.
 YEAR = 365 * DAY
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+HEADER_VALUE = re.compile(r"[!-~]+")  # printable ASCII, no spaces
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -42,7 +46,7 @@ class Settings(BaseSettings):
     leads_api_url: str | None = None
     leads_api_token: SecretStr | None = None
     leads_merchant_id: str | None = None
-    leads_api_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    leads_api_timeout_seconds: float = Field(default=10.0, ge=0.5, le=120)
     partner_slug: str | None = None
     tributax_partner_slug: str = "tributax"
     deep_link_partners: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -52,7 +56,7 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0, le=YEAR)
     # A prospect idle this long mid-flow gets one reminder (0: never); the sweep looks this often.
     reminder_after_seconds: int = Field(default=24 * 3600, ge=0, le=YEAR)
-    reminder_sweep_seconds: float = Field(default=60.0, gt=0, le=DAY)
+    reminder_sweep_seconds: float = Field(default=60.0, ge=0.1, le=DAY)
     support_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_url: str | None = None
     webhook_secret_token: SecretStr | None = None
@@ -67,7 +71,7 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
     # How often a replica looks for conversations abandoned (expired) in the funnel.
-    funnel_sweep_seconds: float = Field(default=60.0, gt=0, le=DAY)
+    funnel_sweep_seconds: float = Field(default=60.0, ge=0.1, le=DAY)
 
     @field_validator("support_user_ids", mode="before")
     @classmethod
@@ -111,6 +115,23 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _looks_like_a_bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # BotFather's format; anything else (spaces, a path) would be sent in every URL.
+        token = value.get_secret_value() if value is not None else ""
+        if token.strip() and not BOT_TOKEN.fullmatch(token):
+            raise ValueError("is not a bot token (digits, a colon, then A-Z, a-z, 0-9, _, -)")
+        return value
+
+    @field_validator("leads_api_token")
+    @classmethod
+    def _fits_a_header(cls, value: SecretStr | None) -> SecretStr | None:
+        # It is sent as "Authorization: Bearer …": a pasted NBSP or newline would break it.
+        if value is not None and not HEADER_VALUE.fullmatch(value.get_secret_value()):
+            raise ValueError("is not a bearer token (printable ASCII, no spaces)")
+        return value
+
     @field_validator("webhook_secret_token")
     @classmethod
     def _telegram_accepts_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -131,6 +152,14 @@ class Settings(BaseSettings):
         except ValidationError as error:
             raise ValueError(f"is not a products catalogue ({_first_problem(error)})") from None
         return value
+
+    @model_validator(mode="after")
+    def _reminder_before_expiry(self) -> Settings:
+        # Only a chosen reminder: a short TTL alone (a demo, a test) just means no reminder.
+        chosen = "reminder_after_seconds" in self.model_fields_set
+        if chosen and self.reminder_after_seconds >= self.session_ttl_seconds:
+            raise ValueError("REMINDER_AFTER_SECONDS is not below SESSION_TTL_SECONDS")
+        return self
 
     @model_validator(mode="after")
     def _cluster_has_database_0_only(self) -> Settings:
@@ -161,11 +190,12 @@ class Settings(BaseSettings):
 def http_url_problem(url: str) -> str | None:
     """Why `url` cannot be an http(s) base URL, or None when it can (said of its variable)."""
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
+        # httpx's parser, as the clients will read it (IDNA hosts included).
+        parsed = httpx.URL(url)
+        scheme, host = parsed.scheme, parsed.host
+    except (httpx.InvalidURL, UnicodeError, ValueError):
         return "is not a valid URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if scheme not in ("http", "https") or not host:
         return "is not an http(s) URL with a host"
     return None
 

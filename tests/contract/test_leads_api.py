@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -32,6 +34,7 @@ from bot.sandbox import Sandbox
 from bot.settings import Settings
 from flows.lead import LeadRecord
 from tests.contract.conftest import (
+    CLIENT_TIMEOUT_SECONDS,
     MakeClient,
     StartSandbox,
     admin_url,
@@ -547,3 +550,37 @@ async def test_logs_carry_outcomes_not_personal_data(
     assert "POST leads -> 400" in ours
     for secret in ["log-test-token", code, "Jane", "Doe", "jane@", "XXXXXXXXX", "Example"]:
         assert secret not in ours
+
+
+async def test_a_server_that_drips_its_answer_is_cut_off_at_the_deadline(
+    make_client: MakeClient,
+) -> None:
+    done = asyncio.Event()
+
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            while not done.is_set():  # a byte well within each read timeout, until the end
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(CLIENT_TIMEOUT_SECONDS / 4)
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(drip, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client, requests = make_client(f"http://127.0.0.1:{port}/rest")
+    started = time.monotonic()
+    try:
+        with pytest.raises(LeadsApiUnavailable) as unavailable:
+            await client.create_lead(example_lead())
+    finally:
+        done.set()
+        await asyncio.sleep(CLIENT_TIMEOUT_SECONDS / 2)  # the handler sees it and closes
+        server.close()
+        await server.wait_closed()
+    # One attempt (a POST that may have arrived is never resent), over at connect + read.
+    assert time.monotonic() - started < 2 * CLIENT_TIMEOUT_SECONDS + 1
+    assert unavailable.value.outcome_unknown is True
+    assert requests.count == 1

@@ -306,3 +306,52 @@ def test_status_with_a_token_the_leads_api_refuses_says_so_and_exits_2(
         "migo-bot status: the Leads API refused LEADS_API_TOKEN"
     )
     assert "not-the-token" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        ("LEADS_API_TOKEN", "pasted-with-an-nbsp\u00a0", "LEADS_API_TOKEN is not a bearer token"),
+        ("TELEGRAM_BOT_TOKEN", "123456:abc/../../x", "TELEGRAM_BOT_TOKEN is not a bot token"),
+        ("LEADS_API_URL", "http://xn--zz.invalid/rest", "LEADS_API_URL is not a valid URL"),
+        ("FUNNEL_SWEEP_SECONDS", "0.0000001", "FUNNEL_SWEEP_SECONDS: Input should be greater"),
+        ("REMINDER_AFTER_SECONDS", "700000", "REMINDER_AFTER_SECONDS is not below SESSION_TTL"),
+    ],
+)
+def test_values_that_would_fail_later_are_refused_at_start(
+    variable: str, value: str, line: str
+) -> None:
+    result = migo_bot("flow", env={variable: value})
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1].startswith(f"  {line}")
+    assert value not in result.stderr
+
+
+def test_an_env_file_that_is_a_pipe_is_refused_instead_of_read_for_ever(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / ".env")
+    for command, status, line in [
+        ("flow", 2, "migo-bot: the settings could not be read from .env (OSError)"),
+        ("health", 1, "unhealthy: the settings could not be read from .env (OSError)"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", command],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=tmp_path,
+            check=False,
+        )
+        assert (result.returncode, result.stderr.splitlines()) == (status, [line])
+
+
+def test_the_console_says_in_one_line_that_redis_does_not_answer() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    result = migo_bot("console", env={"REDIS_URL": dead})
+    assert result.returncode == 3
+    assert result.stderr.splitlines()[-1] == (
+        "migo-bot console: the session store at REDIS_URL does not answer: "
+        "Redis is unavailable (ConnectionError)"
+    )
