@@ -28,8 +28,9 @@ TELEGRAM_ENV = {
 
 
 def migo_bot(
-    *args: str, env: dict[str, str], base_url: str | None = None
+    *args: str, env: dict[str, str], base_url: str | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
+    """The real command line; `cwd` is where it looks for `.env` (the project stays importable)."""
     if base_url is not None:
         env = {**env, "TELEGRAM_API_BASE_URL": base_url}
     return subprocess.run(
@@ -37,10 +38,17 @@ def migo_bot(
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
-        cwd=ROOT,
+        env={**os.environ, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **env},
+        cwd=cwd,
         check=False,
     )
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_status_prints_the_masked_record_and_exit_codes(sandbox_process: StartProcess) -> None:
@@ -150,15 +158,7 @@ def test_a_redis_url_whose_database_is_not_a_number_is_refused_not_read_as_0() -
 
 def test_an_env_file_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(b"TELEGRAM_BOT_TOKEN=\xff123456:SECRET-XYZ\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "flow"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=tmp_path,
-        check=False,
-    )
+    result = migo_bot("flow", env={}, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "migo-bot: the settings could not be read from .env (UnicodeDecodeError)"
@@ -199,9 +199,7 @@ async def test_a_token_telegram_refuses_is_named_not_printed(client: str) -> Non
 
 @pytest.mark.parametrize("client", ["aiohttp", "httpx"])
 def test_a_bot_api_that_does_not_answer_at_start_is_one_line_and_exit_1(client: str) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/bot"
+    dead = f"http://127.0.0.1:{dead_port()}/bot"
     result = migo_bot(
         "telegram", env={**TELEGRAM_ENV, "TELEGRAM_HTTP_CLIENT": client}, base_url=dead
     )
@@ -333,22 +331,12 @@ def test_an_env_file_that_is_a_pipe_is_refused_instead_of_read_for_ever(tmp_path
         ("flow", 2, "migo-bot: the settings could not be read from .env (OSError)"),
         ("health", 1, "unhealthy: the settings could not be read from .env (OSError)"),
     ]:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", command],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            cwd=tmp_path,
-            check=False,
-        )
+        result = migo_bot(command, env={}, cwd=tmp_path)
         assert (result.returncode, result.stderr.splitlines()) == (status, [line])
 
 
 def test_the_console_says_in_one_line_that_redis_does_not_answer() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    dead = f"redis://127.0.0.1:{dead_port()}/0"
     result = migo_bot("console", env={"REDIS_URL": dead})
     assert result.returncode == 3
     assert result.stderr.splitlines()[-1] == (

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-
 from tests.conftest import redis_url
-from tests.e2e.test_cli import migo_bot
+from tests.e2e.test_cli import dead_port, migo_bot
 
 SECRETS = {
     "TELEGRAM_BOT_TOKEN": "123456:health-bot-token",
     "LEADS_API_TOKEN": "health-leads-token",
     "WEBHOOK_SECRET_TOKEN": "health-webhook-secret",
 }
-
-
-def dead_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def assert_no_secret_in(output: str) -> None:
